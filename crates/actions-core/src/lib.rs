@@ -1,0 +1,281 @@
+//! The business logic of the post-login Actions, as pure functions of
+//! (event, secrets, now) → effects.
+//!
+//! This crate does no IO and reads no clock: "now" is an argument, secrets arrive inside the
+//! event, and the result is a list of [`Effect`]s that someone else applies. It therefore
+//! cannot fail for outside reasons, and it never panics: every input gives effects, and the
+//! only refused input (an event that is not a JSON object) gives an [`InputError`] as a value.
+
+#![forbid(unsafe_code)]
+
+pub mod effect;
+pub mod event;
+mod log;
+mod manage_subscription;
+mod set_default_member_role;
+pub mod time;
+mod url;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+pub use effect::{ApiCall, Effect, HttpMethod, ManagementApiRequest};
+pub use event::{Field, PostLoginEvent};
+pub use log::MAX_LOG_LINE_CHARS;
+pub use time::Timestamp;
+
+/// The Actions this crate holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Action {
+    ManageSubscription,
+    SetDefaultMemberRole,
+}
+
+/// What a deployable Action needs around its logic: the name it has on the tenant, the parts
+/// of the event its decision reads, and the secrets it reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ActionSpec {
+    pub action: Action,
+    /// The Action's name on the tenant (and in fixtures).
+    pub name: &'static str,
+    /// The name of the module's export that runs this Action.
+    pub export: &'static str,
+    /// Top-level keys of `event` the decision reads; nothing else is passed to the module.
+    pub event_keys: &'static [&'static str],
+    /// Secrets the decision reads: these, and only these, are passed to the module.
+    pub decision_secrets: &'static [SecretSpec],
+    /// Secrets the shim itself uses to perform effects; never passed to the module.
+    pub shim_secrets: &'static [SecretSpec],
+}
+
+/// One secret an Action reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SecretSpec {
+    pub name: &'static str,
+    pub required: bool,
+    pub note: &'static str,
+}
+
+pub const SPECS: [ActionSpec; 2] = [
+    ActionSpec {
+        action: Action::ManageSubscription,
+        name: "Manage_Subscription",
+        export: "manage_subscription",
+        event_keys: &["user", "organization"],
+        decision_secrets: &[
+            SecretSpec {
+                name: "TRIAL_DAYS",
+                required: false,
+                note: "length of a new trial in whole days, 1 to 365; default 1",
+            },
+            SecretSpec {
+                name: "CLAIM_NAME",
+                required: false,
+                note: "ID token claim that carries the subscription; default \"subscription\" \
+                       (a namespaced URL such as https://example.com/subscription is common)",
+            },
+        ],
+        shim_secrets: &[],
+    },
+    ActionSpec {
+        action: Action::SetDefaultMemberRole,
+        name: "Set_Default_Member_Role",
+        export: "set_default_member_role",
+        event_keys: &["user", "organization", "stats"],
+        decision_secrets: &[SecretSpec {
+            name: "ROLE_ID",
+            required: true,
+            note: "role id given to a member on their first login in an organization; \
+                   several ids separated by commas",
+        }],
+        shim_secrets: &[
+            SecretSpec {
+                name: "domain",
+                required: true,
+                note: "the tenant's domain, e.g. example.eu.auth0.com (Management API host)",
+            },
+            SecretSpec {
+                name: "clientId",
+                required: true,
+                note: "client id of a machine-to-machine application granted \
+                       create:organization_member_roles",
+            },
+            SecretSpec {
+                name: "clientSecret",
+                required: true,
+                note: "that application's client secret; used by the shim only, never \
+                       passed to the module",
+            },
+        ],
+    },
+];
+
+impl Action {
+    pub const ALL: [Action; 2] = [Action::ManageSubscription, Action::SetDefaultMemberRole];
+
+    pub fn spec(self) -> &'static ActionSpec {
+        match self {
+            Action::ManageSubscription => &SPECS[0],
+            Action::SetDefaultMemberRole => &SPECS[1],
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        self.spec().name
+    }
+
+    /// The Action with this tenant name, exactly as spelt.
+    pub fn from_name(name: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|action| action.name() == name)
+    }
+
+    /// Runs the Action's decision. Total: every event gives a list of effects.
+    pub fn decide(self, event: &PostLoginEvent, now: Timestamp) -> Vec<Effect> {
+        match self {
+            Action::ManageSubscription => manage_subscription::decide(event, now),
+            Action::SetDefaultMemberRole => set_default_member_role::decide(event),
+        }
+    }
+}
+
+impl std::fmt::Display for Action {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What the module answers for one call: effects, or an error as data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Outcome {
+    Effects(Vec<Effect>),
+    Error(InputErrorData),
+}
+
+/// An input the module refused, as it crosses the boundary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InputErrorData {
+    pub code: String,
+    pub message: String,
+}
+
+/// Why the module refused an input. Each message says what was expected and what was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InputError {
+    NotJson { detail: String },
+    NotAnObject { found: &'static str },
+    BadNow { found: &'static str },
+}
+
+impl InputError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            InputError::NotJson { .. } => "not_json",
+            InputError::NotAnObject { .. } => "not_an_object",
+            InputError::BadNow { .. } => "bad_now",
+        }
+    }
+}
+
+impl std::fmt::Display for InputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            InputError::NotJson { detail } => {
+                write!(f, "expected the event as UTF-8 JSON, found invalid JSON ({detail})")
+            }
+            InputError::NotAnObject { found } => {
+                write!(f, "expected the event to be a JSON object, found {found}")
+            }
+            InputError::BadNow { found } => write!(
+                f,
+                "expected now as milliseconds since 1970 within JavaScript's Date range, \
+                 found {found}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for InputError {}
+
+impl From<InputError> for InputErrorData {
+    fn from(error: InputError) -> Self {
+        InputErrorData { code: error.code().to_owned(), message: error.to_string() }
+    }
+}
+
+/// The module's whole contract for one call: event JSON bytes and `Date.now()` in, an
+/// [`Outcome`] out. Kept here, not in the wasm crate, so that it is unit-tested natively.
+pub fn run_json(action: Action, event_json: &[u8], now_ms: f64) -> Outcome {
+    let outcome = (|| {
+        let now = Timestamp::from_js_number(now_ms)
+            .ok_or(InputError::BadNow { found: describe_bad_now(now_ms) })?;
+        let value: Value = serde_json::from_slice(event_json).map_err(|error| {
+            InputError::NotJson { detail: error.to_string() }
+        })?;
+        let event = PostLoginEvent::from_value(&value)?;
+        Ok::<_, InputError>(action.decide(&event, now))
+    })();
+    match outcome {
+        Ok(effects) => Outcome::Effects(effects),
+        Err(error) => Outcome::Error(error.into()),
+    }
+}
+
+/// Names a `now` that is not a time value without formatting a float: float formatting
+/// would add about 15 kB to the module.
+fn describe_bad_now(now_ms: f64) -> &'static str {
+    if now_ms.is_nan() {
+        "NaN"
+    } else if now_ms.is_infinite() {
+        "an infinite number"
+    } else {
+        "a number beyond 8.64e15 ms"
+    }
+}
+
+/// Claim names Auth0 drops silently, or rejects, when an Action sets them.
+pub const RESTRICTED_CLAIMS: &[&str] = &[
+    "acr", "act", "active", "amr", "at_hash", "ath", "aud", "auth_time", "authorization_details",
+    "azp", "c_hash", "client_id", "cnf", "cty", "dpop_jkt", "exp", "gty", "iat", "iss", "jti",
+    "nbf", "nonce", "org_id", "org_name", "permissions", "roles", "scope", "sid", "sub", "tfa",
+    "typ",
+];
+
+/// Whether Auth0 would drop a custom claim of this name.
+pub fn is_restricted_claim(name: &str) -> bool {
+    RESTRICTED_CLAIMS.contains(&name)
+}
+
+/// Namespaces Auth0 forbids in custom claim names.
+pub const FORBIDDEN_CLAIM_DOMAINS: [&str; 3] = ["auth0.com", "webtask.io", "webtask.run"];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_input_gives_an_outcome() {
+        let Outcome::Error(error) = run_json(Action::ManageSubscription, b"\xff{", 0.0) else {
+            panic!("expected an error")
+        };
+        assert_eq!(error.code, "not_json");
+        let Outcome::Error(error) = run_json(Action::SetDefaultMemberRole, b"[]", 0.0) else {
+            panic!("expected an error")
+        };
+        assert_eq!(error.message, "expected the event to be a JSON object, found an array");
+        let Outcome::Error(error) = run_json(Action::ManageSubscription, b"{}", f64::NAN) else {
+            panic!("expected an error")
+        };
+        assert_eq!(error.code, "bad_now");
+    }
+
+    #[test]
+    fn specs_are_found_by_name() {
+        for action in Action::ALL {
+            assert_eq!(Action::from_name(action.name()), Some(action));
+            assert_eq!(action.spec().action, action);
+        }
+        assert_eq!(Action::from_name("manage_subscription"), None);
+    }
+}

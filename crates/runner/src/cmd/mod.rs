@@ -1,0 +1,62 @@
+//! One module per subcommand: its flags (doc comments are the help text) and its printing.
+
+pub mod replay;
+pub mod run;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use actions_core::Timestamp;
+use anyhow::Context;
+use runner::engine::{Limits, ModuleRunner};
+
+/// Which module to run, and the limits of one call.
+#[derive(Debug, clap::Args)]
+pub struct ModuleArgs {
+    /// The WebAssembly module to run.
+    #[arg(long, value_name = "FILE", default_value = runner::DEFAULT_MODULE)]
+    pub module: PathBuf,
+    /// Instructions one call may execute.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().fuel)]
+    pub fuel: u64,
+    /// Linear memory one call may use, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 64)]
+    pub memory: usize,
+    /// Wall-clock time one call may take, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 20_000)]
+    pub timeout: u64,
+}
+
+impl ModuleArgs {
+    pub fn load(&self) -> anyhow::Result<ModuleRunner> {
+        let bytes = runner::read_module(&self.module)?;
+        let limits = Limits {
+            fuel: self.fuel,
+            memory_bytes: self.memory.saturating_mul(1024 * 1024),
+            time: Duration::from_millis(self.timeout),
+        };
+        ModuleRunner::new(&bytes, limits).with_context(|| format!("cannot load {}", self.module.display()))
+    }
+}
+
+/// `--now`, or the system clock.
+pub fn parse_now(now: Option<&str>) -> anyhow::Result<Timestamp> {
+    match now {
+        Some(text) => Timestamp::parse_js(text).map_err(|error| {
+            anyhow::anyhow!("expected --now as an ISO 8601 date such as 2024-09-17T23:58:28.392Z, found {text:?} ({error})")
+        }),
+        None => {
+            let since_epoch = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .context("the system clock is before 1970")?;
+            let millis = i64::try_from(since_epoch.as_millis()).context("the system clock is out of range")?;
+            Timestamp::from_millis(millis).context("the system clock is out of range")
+        }
+    }
+}
+
+/// Colour only on a terminal, and never when `NO_COLOR` is set.
+pub fn use_colour() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}

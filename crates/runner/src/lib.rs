@@ -1,0 +1,27 @@
+//! The runner: replays login events against the Actions' WebAssembly module in wasmtime,
+//! offline, and says exactly which effects (`api` calls, Management API requests, log lines)
+//! each event produced. It loads the very bytes the deployable Action embeds.
+//!
+//! The binary (`main.rs`) parses flags and prints; everything else lives here.
+
+pub mod engine;
+pub mod fixture;
+pub mod replay;
+
+use std::path::Path;
+
+use anyhow::Context;
+
+/// Where the build puts the module (`cargo xtask build`).
+pub const DEFAULT_MODULE: &str = "dist/actions.wasm";
+
+/// Reads a module file, saying how to build it when it is the default one and absent.
+pub fn read_module(path: &Path) -> anyhow::Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| {
+        if path == Path::new(DEFAULT_MODULE) {
+            format!("cannot read the module {}: build it first with `cargo xtask build`", path.display())
+        } else {
+            format!("cannot read the module {}", path.display())
+        }
+    })
+}
