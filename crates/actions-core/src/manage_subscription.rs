@@ -29,23 +29,21 @@ pub(crate) fn decide(event: &PostLoginEvent, now: Timestamp) -> Vec<Effect> {
         effects
     };
 
+    // The user is read only where the seed reads it: outside an organization, and to write
+    // a new trial.
     let user = match &event.user {
-        Field::Present(user) => user,
-        Field::Missing => {
-            return stop(effects, "event.user is missing: expected the user object; nothing changed".into());
-        }
-        Field::Unreadable { found } => {
-            return stop(effects, format!("event.user: expected an object, found {found}; nothing changed"));
-        }
+        Field::Present(user) => Ok(user),
+        Field::Missing => Err("event.user is missing: expected the user object".to_owned()),
+        Field::Unreadable { found } => Err(format!("event.user: expected an object, found {found}")),
     };
-    let (place, stored) = match &event.organization {
-        Field::Present(organization) => ("organization.metadata", lookup(organization.metadata.as_ref())),
-        Field::Missing => ("user.app_metadata", lookup(user.app_metadata.as_ref())),
-        Field::Unreadable { found } => {
+    let (place, stored) = match (&event.organization, &user) {
+        (Field::Present(organization), _) => ("organization.metadata", lookup(organization.metadata.as_ref())),
+        (Field::Missing, Ok(user)) => ("user.app_metadata", lookup(user.app_metadata.as_ref())),
+        (Field::Missing, Err(problem)) => return stop(effects, format!("{problem}; nothing changed")),
+        (Field::Unreadable { found }, _) => {
             return stop(effects, format!("event.organization: expected an object, found {found}; nothing changed"));
         }
     };
-
     match stored {
         Stored::ContainerUnreadable { found } => {
             stop(effects, format!("{place}: expected an object, found {found}; nothing changed"))
@@ -53,6 +51,10 @@ pub(crate) fn decide(event: &PostLoginEvent, now: Timestamp) -> Vec<Effect> {
         Stored::Absent => {
             // The seed writes the trial to the user's app_metadata, in an organization too,
             // replacing the user's own subscription: done only when that one can be read.
+            let user = match user {
+                Ok(user) => user,
+                Err(problem) => return stop(effects, format!("{problem}; no trial written, no claim set")),
+            };
             match (lookup(user.app_metadata.as_ref()), &event.organization) {
                 (Stored::ContainerUnreadable { found }, _) => {
                     return stop(

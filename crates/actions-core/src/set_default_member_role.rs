@@ -53,20 +53,29 @@ pub(crate) fn decide(event: &PostLoginEvent) -> Vec<Effect> {
     })]
 }
 
-/// The ids in `ROLE_ID`: split on commas, trimmed, empty entries and repeats dropped.
-/// `Err` describes what was found without quoting the secret.
+/// The ids in `ROLE_ID`: split on commas, trimmed, empty entries and repeats dropped, in
+/// the order given. `Err` describes what was found without quoting the secret.
 fn role_ids(secret: Option<&str>) -> Result<Vec<String>, &'static str> {
     let secret = secret.ok_or("no such secret")?;
-    let mut ids: Vec<String> = Vec::new();
-    for id in secret.split(',').map(str::trim).filter(|id| !id.is_empty()) {
-        if !ids.iter().any(|seen| seen == id) {
-            ids.push(id.to_owned());
-        }
-    }
+    let ids: Vec<&str> = secret.split(',').map(str::trim).filter(|id| !id.is_empty()).collect();
     if ids.is_empty() {
         return Err(if secret.trim().is_empty() { "an empty value" } else { "only commas" });
     }
-    Ok(ids)
+    // Repeats are found by sorting (id, position): linear scans would be quadratic, and a
+    // long secret would then run the module out of fuel.
+    let mut by_id: Vec<(&str, usize)> = ids.iter().copied().zip(0..).collect();
+    by_id.sort_unstable();
+    let mut first = vec![false; ids.len()];
+    let mut previous = None;
+    for (id, position) in by_id {
+        if previous != Some(id) {
+            if let Some(slot) = first.get_mut(position) {
+                *slot = true;
+            }
+        }
+        previous = Some(id);
+    }
+    Ok(ids.iter().zip(first).filter(|(_, first)| *first).map(|(id, _)| (*id).to_owned()).collect())
 }
 
 #[cfg(test)]
