@@ -1,0 +1,301 @@
+//! The real `runner` binary (`target/debug/runner`, built by `cargo xtask build` before the
+//! tests): its exit codes, its output on stdout and stderr, and `--json`.
+
+// Helpers outside `#[test]` functions fail a test the way a test does: by panicking.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::{Value, json};
+
+const NOW: &str = "2024-09-16T23:58:28.392Z";
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn module() -> PathBuf {
+    root().join("dist/actions.wasm")
+}
+
+/// The binary, run from the workspace root, without colour.
+fn runner() -> Command {
+    let binary = root().join("target/debug/runner");
+    assert!(
+        binary.exists(),
+        "expected the runner at {}: build it first with `cargo xtask build`",
+        binary.display()
+    );
+    assert!(
+        module().exists(),
+        "expected the module at {}: build it first with `cargo xtask build`",
+        module().display()
+    );
+    let mut command = Command::new(binary);
+    command.current_dir(root()).env("NO_COLOR", "1");
+    command
+}
+
+fn run(command: &mut Command) -> (i32, String, String) {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = command.output().expect("the runner starts");
+    let code = status
+        .code()
+        .expect("the runner exits rather than being killed");
+    (
+        code,
+        String::from_utf8(stdout).expect("stdout is UTF-8"),
+        String::from_utf8(stderr).expect("stderr is UTF-8"),
+    )
+}
+
+fn fixture_count() -> usize {
+    runner::fixture::discover(&[root().join("test-events")])
+        .expect("test-events/ can be listed")
+        .len()
+}
+
+#[test]
+fn replaying_test_events_passes_every_fixture() {
+    let (code, stdout, stderr) = run(runner().args(["replay", "test-events"]));
+
+    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    let last = stdout.lines().last().unwrap_or_default();
+    assert_eq!(
+        last,
+        format!("{} passed, 0 failed", fixture_count()),
+        "stdout:\n{stdout}"
+    );
+    assert!(
+        !stdout.contains("FAIL") && !stdout.contains("ERROR"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_failing_fixture_exits_1_with_a_diff() {
+    let dir = TempDir::new("failing");
+    std::fs::write(
+        dir.path().join("wrong-trial-length.json"),
+        json!({
+            "description": "expects a two-day trial where the Action gives one day",
+            "action": "Manage_Subscription",
+            "now": NOW,
+            "event": {"user": {"user_id": "auth0|1", "app_metadata": {}}},
+            "expect": [
+                {"api": "user.setAppMetadata", "args": ["subscription", "trial;2024-09-18T23:58:28.392Z;active"]},
+                {"api": "idToken.setCustomClaim", "args": ["subscription", "trial;2024-09-18T23:58:28.392Z;active"]}
+            ]
+        })
+        .to_string(),
+    )
+    .unwrap();
+
+    let (code, stdout, _) = run(runner()
+        .arg("replay")
+        .arg(dir.path())
+        .arg("--module")
+        .arg(module()));
+
+    assert_eq!(code, 1, "{stdout}");
+    assert!(stdout.contains("FAIL"), "{stdout}");
+    let lines: Vec<&str> = stdout.lines().map(str::trim_start).collect();
+    assert!(
+        lines.contains(&r#"- {"api":"user.setAppMetadata","args":["subscription","trial;2024-09-18T23:58:28.392Z;active"]}"#),
+        "{stdout}"
+    );
+    assert!(
+        lines.contains(&r#"+ {"api":"user.setAppMetadata","args":["subscription","trial;2024-09-17T23:58:28.392Z;active"]}"#),
+        "{stdout}"
+    );
+    assert_eq!(
+        stdout.lines().last(),
+        Some("0 passed, 1 failed"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_missing_module_exits_2_with_a_clear_error() {
+    let missing = root().join("target/no-such-dir/actions.wasm");
+    let (code, stdout, stderr) = run(runner()
+        .args(["replay", "test-events", "--module"])
+        .arg(&missing));
+
+    assert_eq!(code, 2, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(
+        stdout.is_empty(),
+        "nothing on stdout when the tool cannot work: {stdout}"
+    );
+    assert!(
+        stderr.starts_with("error: cannot read the module"),
+        "{stderr}"
+    );
+    assert!(stderr.contains(&missing.display().to_string()), "{stderr}");
+}
+
+#[test]
+fn the_default_module_when_absent_says_how_to_build_it() {
+    let dir = TempDir::new("no-dist");
+    let (code, _, stderr) = run(runner()
+        .current_dir(dir.path())
+        .arg("replay")
+        .arg(root().join("test-events")));
+
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("dist/actions.wasm") && stderr.contains("cargo xtask build"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn json_output_is_one_json_line_per_fixture_then_a_summary() {
+    let (code, stdout, stderr) = run(runner().args(["replay", "test-events", "--json"]));
+
+    assert_eq!(code, 0, "stderr:\n{stderr}");
+    let lines: Vec<Value> = stdout
+        .lines()
+        .map(|line| {
+            serde_json::from_str(line).unwrap_or_else(|error| panic!("not JSON ({error}): {line}"))
+        })
+        .collect();
+    let count = fixture_count();
+    assert_eq!(lines.len(), count + 1, "{stdout}");
+    let (summary, results) = lines.split_last().unwrap();
+    for result in results {
+        assert_eq!(result["status"], "pass", "{result}");
+        assert!(
+            result["path"]
+                .as_str()
+                .is_some_and(|path| path.ends_with(".json")),
+            "{result}"
+        );
+        // One Action's fixture has effects; a flow's has steps and a final state.
+        let (expected, actual) = if result.get("expected").is_some() {
+            (&result["expected"], &result["actual"])
+        } else {
+            (&result["expected_flow"], &result["actual_flow"])
+        };
+        assert!(!expected.is_null() && actual == expected, "{result}");
+        assert!(result["usage"]["instructions"].is_u64(), "{result}");
+    }
+    assert_eq!(
+        summary["summary"],
+        json!({"passed": count, "failed": 0, "errors": 0}),
+        "{summary}"
+    );
+}
+
+#[test]
+fn run_prints_the_effects_of_one_event() {
+    let dir = TempDir::new("run");
+    let event = dir.path().join("event.json");
+    std::fs::write(
+        &event,
+        json!({"user": {"user_id": "samlp|acme|jane@acme.com", "app_metadata": {}},
+               "organization": {"id": "org_abc", "name": "acme", "metadata": {}},
+               "stats": {"logins_count": 1}})
+        .to_string(),
+    )
+    .unwrap();
+
+    let (code, stdout, stderr) = run(runner()
+        .args(["run", "--action", "Set_Default_Member_Role", "--now", NOW])
+        .arg(&event)
+        .args([
+            "--secret",
+            "ROLE_ID=rol_1",
+            "--secret",
+            "clientSecret=never-printed-42",
+        ]));
+    assert_eq!(code, 0, "{stderr}");
+    let report: Value = serde_json::from_str(&stdout).expect("run prints JSON");
+    assert_eq!(
+        report["effects"],
+        json!([{"management_api": {
+            "method": "POST",
+            "path": "/api/v2/organizations/org_abc/members/samlp%7Cacme%7Cjane%40acme.com/roles",
+            "body": {"roles": ["rol_1"]}
+        }}])
+    );
+    assert!(!stdout.contains("never-printed-42") && !stderr.contains("never-printed-42"));
+
+    let (code, stdout, stderr) = run(runner()
+        .args(["run", "--action", "Manage_Subscription", "--now", NOW])
+        .arg(&event));
+    assert_eq!(code, 0, "{stderr}");
+    let report: Value = serde_json::from_str(&stdout).expect("run prints JSON");
+    let trial = "trial;2024-09-17T23:58:28.392Z;active";
+    assert_eq!(
+        report["effects"],
+        json!([
+            {"api": "user.setAppMetadata", "args": ["subscription", trial]},
+            {"api": "idToken.setCustomClaim", "args": ["subscription", trial]}
+        ])
+    );
+    assert_eq!(report["now"], NOW);
+}
+
+#[test]
+fn an_unreadable_fixture_is_reported_with_its_file_name() {
+    let dir = TempDir::new("broken");
+    let broken = dir.path().join("broken-json.json");
+    std::fs::write(
+        &broken,
+        r#"{"action": "Manage_Subscription", "event": {"user": "#,
+    )
+    .unwrap();
+
+    let (code, stdout, _) = run(runner()
+        .arg("replay")
+        .arg(dir.path())
+        .arg("--module")
+        .arg(module()));
+
+    assert_eq!(code, 1, "{stdout}");
+    let error_line = stdout
+        .lines()
+        .find(|line| line.starts_with("ERROR"))
+        .unwrap_or_default();
+    assert!(error_line.contains("broken-json.json"), "{stdout}");
+    assert!(
+        stdout.contains(&format!("{}: EOF while parsing", broken.display())),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("1 fixture(s) could not be read"),
+        "{stdout}"
+    );
+}
+
+/// A folder under the system's temporary directory, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(label: &str) -> Self {
+        let path = std::env::temp_dir().join(format!("actions-cli-{label}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).unwrap();
+        TempDir(path)
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
