@@ -1,0 +1,288 @@
+//! Typed calls for Actions and trigger bindings. Auth0's objects are decoded leniently:
+//! unknown fields are ignored, missing or `null` optional ones become `None` or empty.
+
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
+
+use crate::{ApiError, Client, Method, Secret, encode_component};
+
+pub const READ_ACTIONS: &str = "read:actions";
+pub const CREATE_ACTIONS: &str = "create:actions";
+pub const UPDATE_ACTIONS: &str = "update:actions";
+
+/// `null` and absence both give the default.
+fn nullable<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
+}
+
+/// `{id: "post-login", version: "v3"}`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct TriggerRef {
+    pub id: String,
+    pub version: String,
+}
+
+/// An npm dependency, `{name, version}`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Dependency {
+    pub name: String,
+    pub version: String,
+}
+
+/// A secret as GET shows it: the name only (values are write-only).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct SecretName {
+    pub name: String,
+    #[serde(default)]
+    pub updated_at: Option<String>,
+}
+
+/// One build error of a `failed` Action, `{id, msg, url}`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct BuildError {
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub msg: Option<String>,
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
+/// An Action as `GET /api/v2/actions/actions/{id}` shows it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Action {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub code: Option<String>,
+    #[serde(default)]
+    pub runtime: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub supported_triggers: Vec<TriggerRef>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub dependencies: Vec<Dependency>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub secrets: Vec<SecretName>,
+    /// `pending`, `building`, `packaged`, `built`, `retrying` or `failed`.
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub all_changes_deployed: Option<bool>,
+    #[serde(default)]
+    pub deployed_version: Option<Value>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub errors: Vec<BuildError>,
+}
+
+/// A secret to write: a value, or (unverified behaviour, see the README) the name alone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SecretWrite {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<Secret>,
+}
+
+/// The body of a create, or of an update (absent fields are left as they are by PATCH).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ActionWrite {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub supported_triggers: Option<Vec<TriggerRef>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runtime: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dependencies: Option<Vec<Dependency>>,
+    /// Replaces the Action's whole list of secrets: read first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secrets: Option<Vec<SecretWrite>>,
+}
+
+/// A deployed version, `{id, number, deployed, status}`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Version {
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub number: Option<u64>,
+    #[serde(default)]
+    pub deployed: Option<bool>,
+    #[serde(default)]
+    pub status: Option<String>,
+}
+
+/// The part of a bound Action that a binding shows.
+#[derive(Debug, Clone, Deserialize)]
+pub struct BoundAction {
+    pub id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// One binding of a trigger's flow.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Binding {
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    pub action: BoundAction,
+}
+
+/// `{type: "action_id" | "action_name", value}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BindingRef {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub value: String,
+}
+
+impl BindingRef {
+    pub fn action_id(id: &str) -> BindingRef {
+        BindingRef { kind: "action_id", value: id.to_owned() }
+    }
+
+    pub fn action_name(name: &str) -> BindingRef {
+        BindingRef { kind: "action_name", value: name.to_owned() }
+    }
+}
+
+/// One binding to write.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BindingWrite {
+    #[serde(rename = "ref")]
+    pub reference: BindingRef,
+    pub display_name: String,
+}
+
+fn decode<T: for<'de> Deserialize<'de>>(call: String, value: Value, expected: &'static str) -> Result<T, ApiError> {
+    serde_json::from_value(value).map_err(|error| ApiError::Decode { call, expected, found: error.to_string() })
+}
+
+fn to_body(value: &impl Serialize) -> Result<Value, ApiError> {
+    serde_json::to_value(value).map_err(|error| ApiError::Config(format!("cannot encode a request body: {error}")))
+}
+
+impl Client {
+    /// The Action with exactly this name, if the tenant has one.
+    pub fn find_action(&mut self, name: &str) -> Result<Option<Action>, ApiError> {
+        let path = format!("/api/v2/actions/actions?actionName={}", encode_component(name));
+        let response = self.request(Method::Get, &path, None).map_err(|e| e.with_scope(READ_ACTIONS))?;
+        #[derive(Deserialize)]
+        struct List {
+            #[serde(default, deserialize_with = "nullable")]
+            actions: Vec<Action>,
+        }
+        let list: List = decode(format!("GET {path}"), response.body, "a list of actions")?;
+        // The filter is Auth0's; the exact match is ours.
+        Ok(list.actions.into_iter().find(|action| action.name == name))
+    }
+
+    pub fn get_action(&mut self, id: &str) -> Result<Action, ApiError> {
+        let path = format!("/api/v2/actions/actions/{}", encode_component(id));
+        let response = self.request(Method::Get, &path, None).map_err(|e| e.with_scope(READ_ACTIONS))?;
+        decode(format!("GET {path}"), response.body, "an action")
+    }
+
+    pub fn create_action(&mut self, action: &ActionWrite) -> Result<Action, ApiError> {
+        let path = "/api/v2/actions/actions";
+        let body = to_body(action)?;
+        let response = self.request(Method::Post, path, Some(&body)).map_err(|e| e.with_scope(CREATE_ACTIONS))?;
+        decode(format!("POST {path}"), response.body, "the created action")
+    }
+
+    pub fn update_action(&mut self, id: &str, changes: &ActionWrite) -> Result<Action, ApiError> {
+        let path = format!("/api/v2/actions/actions/{}", encode_component(id));
+        let body = to_body(changes)?;
+        let response = self.request(Method::Patch, &path, Some(&body)).map_err(|e| e.with_scope(UPDATE_ACTIONS))?;
+        decode(format!("PATCH {path}"), response.body, "the updated action")
+    }
+
+    /// Deploys the Action's current draft; Auth0 accepts this only once it is `built`.
+    pub fn deploy_action(&mut self, id: &str) -> Result<Version, ApiError> {
+        let path = format!("/api/v2/actions/actions/{}/deploy", encode_component(id));
+        let response = self.request(Method::Post, &path, None).map_err(|e| e.with_scope(CREATE_ACTIONS))?;
+        decode(format!("POST {path}"), response.body, "a version")
+    }
+
+    /// Every binding of a trigger's flow, in order (all pages).
+    pub fn trigger_bindings(&mut self, trigger: &str) -> Result<Vec<Binding>, ApiError> {
+        #[derive(Deserialize)]
+        struct Page {
+            #[serde(default, deserialize_with = "nullable")]
+            bindings: Vec<Binding>,
+            #[serde(default)]
+            total: Option<usize>,
+        }
+        const PER_PAGE: usize = 20;
+        let mut all = Vec::new();
+        for page in 0..500usize {
+            let path = format!(
+                "/api/v2/actions/triggers/{}/bindings?page={page}&per_page={PER_PAGE}",
+                encode_component(trigger)
+            );
+            let response = self.request(Method::Get, &path, None).map_err(|e| e.with_scope(READ_ACTIONS))?;
+            let page: Page = decode(format!("GET {path}"), response.body, "a list of bindings")?;
+            let count = page.bindings.len();
+            all.extend(page.bindings);
+            let done = match page.total {
+                Some(total) => all.len() >= total || count == 0,
+                None => count < PER_PAGE,
+            };
+            if done {
+                return Ok(all);
+            }
+        }
+        Err(ApiError::Decode {
+            call: format!("GET /api/v2/actions/triggers/{trigger}/bindings"),
+            expected: "at most 10000 bindings",
+            found: "more".to_owned(),
+        })
+    }
+
+    /// Replaces the whole ordered list of a trigger's bindings: read and merge first.
+    pub fn update_trigger_bindings(&mut self, trigger: &str, bindings: &[BindingWrite]) -> Result<Vec<Binding>, ApiError> {
+        let path = format!("/api/v2/actions/triggers/{}/bindings", encode_component(trigger));
+        let body = serde_json::json!({ "bindings": bindings });
+        let response = self.request(Method::Patch, &path, Some(&body)).map_err(|e| e.with_scope(UPDATE_ACTIONS))?;
+        #[derive(Deserialize)]
+        struct Written {
+            #[serde(default, deserialize_with = "nullable")]
+            bindings: Vec<Binding>,
+        }
+        let written: Written = decode(format!("PATCH {path}"), response.body, "the list of bindings")?;
+        Ok(written.bindings)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actions_decode_leniently() {
+        let action: Action = serde_json::from_value(serde_json::json!({
+            "id": "act_1", "name": "A", "secrets": null, "supported_triggers": [{"id": "post-login", "version": "v3", "status": "CURRENT"}],
+            "something_new": {"x": 1}, "deployed_version": null
+        }))
+        .unwrap();
+        assert!(action.secrets.is_empty());
+        assert!(action.deployed_version.is_none());
+        assert_eq!(action.supported_triggers[0].version, "v3");
+    }
+
+    #[test]
+    fn secret_writes_show_no_value_in_debug() {
+        let write = SecretWrite { name: "ROLE_ID".into(), value: Some(Secret::new("rol_hidden")) };
+        assert!(!format!("{write:?}").contains("rol_hidden"));
+        assert_eq!(serde_json::to_value(&write).unwrap(), serde_json::json!({"name": "ROLE_ID", "value": "rol_hidden"}));
+        let keep = SecretWrite { name: "X".into(), value: None };
+        assert_eq!(serde_json::to_value(&keep).unwrap(), serde_json::json!({"name": "X"}));
+    }
+}

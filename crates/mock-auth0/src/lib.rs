@@ -1,0 +1,734 @@
+//! Test support: a local Auth0 Management API on 127.0.0.1 that speaks the documented
+//! shapes of the calls the deploy pipeline makes (`/oauth/token`, Actions list / create /
+//! get / patch / deploy, post-login bindings), with scopes, an Action status that goes
+//! `pending` → `building` → `built` one step per GET (never by the clock), and scripted
+//! faults (429 bursts, dropped connections, error statuses).
+//!
+//! It is a plain HTTP/1.1 server on std's `TcpListener`: one connection at a time, every
+//! answer `Connection: close`. It records every request so tests can count writes.
+
+#![forbid(unsafe_code)]
+// Test support: a broken invariant here should fail the test loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+
+use serde_json::{Value, json};
+
+pub const CLIENT_ID: &str = "mock-client-id";
+pub const CLIENT_SECRET: &str = "mock-client-secret-5f1e0c";
+pub const ALL_SCOPES: [&str; 3] = ["read:actions", "create:actions", "update:actions"];
+
+/// One request as the server saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded {
+    pub method: String,
+    /// Path with its query.
+    pub path: String,
+    pub body: String,
+}
+
+impl Recorded {
+    /// A request that changes the tenant (the token call does not).
+    pub fn is_write(&self) -> bool {
+        self.method != "GET" && self.path != "/oauth/token"
+    }
+}
+
+/// What a fault does to a matching request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FaultKind {
+    /// Answer 429 with these headers.
+    RateLimit { retry_after: Option<u64>, reset: Option<u64> },
+    /// Close the connection without an answer; `after_processing` applies the request first.
+    Drop { after_processing: bool },
+    /// Answer this status with Auth0's error body.
+    Status { status: u16, message: String },
+}
+
+/// A scripted fault: applies to the next `times` requests that match.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fault {
+    /// `None` matches any method.
+    pub method: Option<String>,
+    /// The request's path (query included) contains this.
+    pub path_contains: String,
+    pub times: u32,
+    pub kind: FaultKind,
+}
+
+impl Fault {
+    pub fn new(method: Option<&str>, path_contains: &str, times: u32, kind: FaultKind) -> Fault {
+        Fault { method: method.map(str::to_owned), path_contains: path_contains.to_owned(), times, kind }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct MockAction {
+    id: String,
+    name: String,
+    code: String,
+    runtime: String,
+    supported_triggers: Value,
+    dependencies: Value,
+    /// name → value, in order.
+    secrets: Vec<(String, String)>,
+    /// Statuses still to come, one per GET; the current one is `status`.
+    status: String,
+    upcoming: Vec<String>,
+    all_changes_deployed: bool,
+    deployed_version: Option<Value>,
+    versions: u64,
+    errors: Vec<Value>,
+}
+
+impl MockAction {
+    fn view(&self) -> Value {
+        let mut view = json!({
+            "id": self.id,
+            "name": self.name,
+            "supported_triggers": self.supported_triggers,
+            "code": self.code,
+            "dependencies": self.dependencies,
+            "runtime": self.runtime,
+            "secrets": self.secrets.iter().map(|(name, _)| json!({"name": name, "updated_at": "2026-01-01T00:00:00.000Z"})).collect::<Vec<_>>(),
+            "status": self.status,
+            "all_changes_deployed": self.all_changes_deployed,
+            "created_at": "2026-01-01T00:00:00.000Z",
+            "updated_at": "2026-01-01T00:00:00.000Z",
+            "installed_integration_id": "",
+        });
+        if let Some(version) = &self.deployed_version {
+            view["deployed_version"] = version.clone();
+        }
+        if !self.errors.is_empty() {
+            view["errors"] = Value::Array(self.errors.clone());
+        }
+        view
+    }
+
+    fn start_build(&mut self, fails: bool) {
+        self.status = "pending".to_owned();
+        let last = if fails { "failed" } else { "built" };
+        self.upcoming = vec!["building".to_owned(), last.to_owned()];
+        self.errors.clear();
+        self.all_changes_deployed = false;
+    }
+}
+
+#[derive(Debug, Default)]
+struct State {
+    scopes: Vec<String>,
+    omit_scope: bool,
+    tokens: Vec<String>,
+    actions: Vec<MockAction>,
+    /// (binding id, action id, display name), in flow order.
+    bindings: Vec<(String, String, String)>,
+    failing_builds: Vec<String>,
+    faults: Vec<Fault>,
+    requests: Vec<Recorded>,
+    next_id: u64,
+}
+
+/// A seeded Action, as if someone had created it before.
+#[derive(Debug, Clone)]
+pub struct SeedAction {
+    pub name: String,
+    pub code: String,
+    pub runtime: String,
+    pub secrets: Vec<(String, String)>,
+    /// True: built and deployed, all changes deployed.
+    pub deployed: bool,
+}
+
+impl SeedAction {
+    pub fn new(name: &str, code: &str) -> SeedAction {
+        SeedAction { name: name.to_owned(), code: code.to_owned(), runtime: "node22".to_owned(), secrets: Vec::new(), deployed: true }
+    }
+
+    pub fn secret(mut self, name: &str, value: &str) -> SeedAction {
+        self.secrets.push((name.to_owned(), value.to_owned()));
+        self
+    }
+}
+
+/// The running server; stops when dropped.
+#[derive(Debug)]
+pub struct MockAuth0 {
+    addr: SocketAddr,
+    state: Arc<Mutex<State>>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl MockAuth0 {
+    /// Starts on an ephemeral port of 127.0.0.1, granting every Actions scope.
+    pub fn start() -> MockAuth0 {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        let addr = listener.local_addr().expect("local addr");
+        let state = Arc::new(Mutex::new(State {
+            scopes: ALL_SCOPES.iter().map(|s| (*s).to_owned()).collect(),
+            ..State::default()
+        }));
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread = {
+            let state = Arc::clone(&state);
+            let stop = Arc::clone(&stop);
+            std::thread::spawn(move || {
+                for stream in listener.incoming() {
+                    if stop.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    if let Ok(stream) = stream {
+                        serve(stream, &state);
+                    }
+                }
+            })
+        };
+        MockAuth0 { addr, state, stop, thread: Some(thread) }
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The domain to pass as AUTH0_DOMAIN (the audience is built from it).
+    pub fn domain(&self) -> String {
+        format!("{}", self.addr)
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The scopes the next tokens carry.
+    pub fn set_scopes(&self, scopes: &[&str]) {
+        self.state().scopes = scopes.iter().map(|s| (*s).to_owned()).collect();
+    }
+
+    /// Token responses leave out `scope` (the scopes still apply).
+    pub fn omit_scope_in_token_response(&self) {
+        self.state().omit_scope = true;
+    }
+
+    pub fn add_action(&self, seed: SeedAction) -> String {
+        let mut state = self.state();
+        state.next_id += 1;
+        let id = format!("act_seed{}", state.next_id);
+        let deployed_version = seed.deployed.then(|| json!({"id": format!("ver_{id}_1"), "number": 1, "deployed": true, "status": "built"}));
+        state.actions.push(MockAction {
+            id: id.clone(),
+            name: seed.name,
+            code: seed.code,
+            runtime: seed.runtime,
+            supported_triggers: json!([{"id": "post-login", "version": "v3"}]),
+            dependencies: json!([]),
+            secrets: seed.secrets,
+            status: "built".to_owned(),
+            upcoming: Vec::new(),
+            all_changes_deployed: seed.deployed,
+            deployed_version,
+            versions: u64::from(seed.deployed),
+            errors: Vec::new(),
+        });
+        id
+    }
+
+    /// Appends an Action (by name) to the post-login flow.
+    pub fn bind(&self, name: &str) {
+        let mut state = self.state();
+        let id = state.actions.iter().find(|a| a.name == name).map(|a| a.id.clone()).expect("bind: no such action");
+        state.next_id += 1;
+        let binding = format!("bnd_{}", state.next_id);
+        state.bindings.push((binding, id, name.to_owned()));
+    }
+
+    /// Every build of this Action fails from now on (until `fix_builds`).
+    pub fn fail_builds_of(&self, name: &str) {
+        self.state().failing_builds.push(name.to_owned());
+    }
+
+    pub fn fix_builds(&self) {
+        self.state().failing_builds.clear();
+    }
+
+    pub fn push_fault(&self, fault: Fault) {
+        self.state().faults.push(fault);
+    }
+
+    pub fn clear_faults(&self) {
+        self.state().faults.clear();
+    }
+
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.state().requests.clone()
+    }
+
+    pub fn clear_requests(&self) {
+        self.state().requests.clear();
+    }
+
+    pub fn writes(&self) -> Vec<Recorded> {
+        self.requests().into_iter().filter(Recorded::is_write).collect()
+    }
+
+    /// Every token handed out so far.
+    pub fn tokens(&self) -> Vec<String> {
+        self.state().tokens.clone()
+    }
+
+    /// The Action as GET shows it (without advancing its build).
+    pub fn action(&self, name: &str) -> Option<Value> {
+        self.state().actions.iter().find(|a| a.name == name).map(MockAction::view)
+    }
+
+    pub fn secret_value(&self, action: &str, secret: &str) -> Option<String> {
+        let state = self.state();
+        let action = state.actions.iter().find(|a| a.name == action)?;
+        action.secrets.iter().find(|(name, _)| name == secret).map(|(_, value)| value.clone())
+    }
+
+    /// How many versions of this Action were deployed.
+    pub fn versions(&self, name: &str) -> u64 {
+        self.state().actions.iter().find(|a| a.name == name).map_or(0, |a| a.versions)
+    }
+
+    /// The post-login flow, as display names in order.
+    pub fn bound_names(&self) -> Vec<String> {
+        self.state().bindings.iter().map(|(_, _, display)| display.clone()).collect()
+    }
+}
+
+impl Drop for MockAuth0 {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // Wake the accept loop so it sees the flag.
+        let _ = TcpStream::connect(self.addr);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+struct Request {
+    method: String,
+    path: String,
+    query: BTreeMap<String, String>,
+    headers: BTreeMap<String, String>,
+    body: String,
+}
+
+struct Answer {
+    status: u16,
+    body: Value,
+    headers: Vec<(String, String)>,
+}
+
+impl Answer {
+    fn json(status: u16, body: Value) -> Answer {
+        Answer { status, body, headers: Vec::new() }
+    }
+
+    fn error(status: u16, message: &str) -> Answer {
+        let error = match status {
+            400 => "Bad Request",
+            401 => "Unauthorized",
+            403 => "Forbidden",
+            404 => "Not Found",
+            409 => "Conflict",
+            429 => "Too Many Requests",
+            _ => "Error",
+        };
+        let mut body = json!({"statusCode": status, "error": error, "message": message});
+        if status == 403 {
+            body["errorCode"] = json!("insufficient_scope");
+        }
+        Answer::json(status, body)
+    }
+}
+
+fn serve(stream: TcpStream, state: &Mutex<State>) {
+    let Some(request) = read_request(&stream) else { return };
+    let mut state = state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let full_path = if request.query.is_empty() {
+        request.path.clone()
+    } else {
+        let query: Vec<String> = request.query.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        format!("{}?{}", request.path, query.join("&"))
+    };
+    state.requests.push(Recorded { method: request.method.clone(), path: full_path.clone(), body: request.body.clone() });
+
+    let fault = state.faults.iter_mut().find(|fault| {
+        fault.times > 0
+            && fault.method.as_deref().is_none_or(|m| m == request.method)
+            && full_path.contains(&fault.path_contains)
+    });
+    let fault = fault.map(|fault| {
+        fault.times -= 1;
+        fault.kind.clone()
+    });
+    let answer = match fault {
+        Some(FaultKind::RateLimit { retry_after, reset }) => {
+            let mut answer = Answer::error(429, "Global limit has been reached");
+            answer.headers.push(("x-ratelimit-limit".into(), "2".into()));
+            answer.headers.push(("x-ratelimit-remaining".into(), "0".into()));
+            if let Some(seconds) = retry_after {
+                answer.headers.push(("Retry-After".into(), seconds.to_string()));
+            }
+            if let Some(reset) = reset {
+                answer.headers.push(("x-ratelimit-reset".into(), reset.to_string()));
+            }
+            answer
+        }
+        Some(FaultKind::Drop { after_processing }) => {
+            if after_processing {
+                let _ = route(&mut state, &request);
+            }
+            drop(state);
+            let _ = stream.shutdown(std::net::Shutdown::Both);
+            return;
+        }
+        Some(FaultKind::Status { status, message }) => Answer::error(status, &message),
+        None => route(&mut state, &request),
+    };
+    drop(state);
+    write_answer(stream, &answer);
+}
+
+fn read_request(stream: &TcpStream) -> Option<Request> {
+    let mut reader = BufReader::new(stream);
+    let mut line = String::new();
+    reader.read_line(&mut line).ok()?;
+    let mut parts = line.split_whitespace();
+    let method = parts.next()?.to_owned();
+    let target = parts.next()?.to_owned();
+    let mut headers = BTreeMap::new();
+    loop {
+        let mut header = String::new();
+        reader.read_line(&mut header).ok()?;
+        let header = header.trim_end();
+        if header.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = header.split_once(':') {
+            headers.insert(name.trim().to_ascii_lowercase(), value.trim().to_owned());
+        }
+    }
+    let length: usize = headers.get("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
+    let mut body = vec![0u8; length];
+    reader.read_exact(&mut body).ok()?;
+    let (path, query) = match target.split_once('?') {
+        Some((path, query)) => (path.to_owned(), parse_query(query)),
+        None => (target.clone(), BTreeMap::new()),
+    };
+    Some(Request { method, path, query, headers, body: String::from_utf8_lossy(&body).into_owned() })
+}
+
+fn parse_query(query: &str) -> BTreeMap<String, String> {
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (decode(key), decode(value))
+        })
+        .collect()
+}
+
+fn decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz");
+            if let Ok(byte) = u8::from_str_radix(hex, 16) {
+                out.push(byte);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(if bytes[i] == b'+' { b' ' } else { bytes[i] });
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn write_answer(mut stream: TcpStream, answer: &Answer) {
+    let body = if answer.body.is_null() { String::new() } else { answer.body.to_string() };
+    let mut head = format!(
+        "HTTP/1.1 {} {}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n",
+        answer.status,
+        reason(answer.status),
+        body.len()
+    );
+    for (name, value) in &answer.headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    let _ = stream.write_all(head.as_bytes());
+    let _ = stream.write_all(body.as_bytes());
+    let _ = stream.flush();
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        201 => "Created",
+        202 => "Accepted",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        429 => "Too Many Requests",
+        _ => "Other",
+    }
+}
+
+fn route(state: &mut State, request: &Request) -> Answer {
+    let method = request.method.as_str();
+    let path = request.path.as_str();
+    if path == "/oauth/token" && method == "POST" {
+        return token(state, request);
+    }
+    let Some(api) = path.strip_prefix("/api/v2/") else { return Answer::error(404, "Not Found") };
+    // Every API call needs a token this server issued, with the call's scope.
+    let token = request.headers.get("authorization").and_then(|h| h.strip_prefix("Bearer ")).unwrap_or_default();
+    if !state.tokens.iter().any(|t| t == token) {
+        return Answer::error(401, "Invalid token");
+    }
+    let segments: Vec<&str> = api.split('/').collect();
+    let scope = match (method, segments.as_slice()) {
+        ("GET", _) => "read:actions",
+        ("POST", ["actions", "actions"]) | ("POST", ["actions", "actions", _, "deploy"]) => "create:actions",
+        ("PATCH", _) => "update:actions",
+        _ => "",
+    };
+    if !scope.is_empty() && !state.scopes.iter().any(|s| s == scope) {
+        return Answer::error(403, &format!("Insufficient scope, expected any of: {scope}"));
+    }
+    let body: Value = if request.body.is_empty() { Value::Null } else { serde_json::from_str(&request.body).unwrap_or(Value::Null) };
+    match (method, segments.as_slice()) {
+        ("GET", ["actions", "actions"]) => list_actions(state, request),
+        ("POST", ["actions", "actions"]) => create_action(state, &body),
+        ("GET", ["actions", "actions", id]) => get_action(state, id),
+        ("PATCH", ["actions", "actions", id]) => patch_action(state, id, &body),
+        ("POST", ["actions", "actions", id, "deploy"]) => deploy_action(state, id),
+        ("GET", ["actions", "triggers", "post-login", "bindings"]) => get_bindings(state, request),
+        ("PATCH", ["actions", "triggers", "post-login", "bindings"]) => patch_bindings(state, &body),
+        _ => Answer::error(404, "Not Found"),
+    }
+}
+
+fn token(state: &mut State, request: &Request) -> Answer {
+    let body: Value = serde_json::from_str(&request.body).unwrap_or(Value::Null);
+    let field = |name: &str| body.get(name).and_then(Value::as_str).unwrap_or_default().to_owned();
+    if field("grant_type") != "client_credentials" {
+        return Answer::json(400, json!({"error": "unsupported_grant_type", "error_description": "Unsupported grant type"}));
+    }
+    if field("client_id") != CLIENT_ID || field("client_secret") != CLIENT_SECRET {
+        return Answer::json(401, json!({"error": "access_denied", "error_description": "Unauthorized"}));
+    }
+    if !field("audience").starts_with("https://") || !field("audience").ends_with("/api/v2/") {
+        return Answer::json(403, json!({"error": "access_denied", "error_description": "Service not found"}));
+    }
+    state.next_id += 1;
+    let token = format!("mock-token-{}-{:08x}", state.next_id, state.requests.len().wrapping_mul(2_654_435_761) as u32);
+    state.tokens.push(token.clone());
+    let mut body = json!({"access_token": token, "token_type": "Bearer", "expires_in": 86400, "scope": state.scopes.join(" ")});
+    if state.omit_scope {
+        body.as_object_mut().map(|object| object.remove("scope"));
+    }
+    Answer::json(200, body)
+}
+
+fn list_actions(state: &State, request: &Request) -> Answer {
+    let name = request.query.get("actionName");
+    let actions: Vec<Value> =
+        state.actions.iter().filter(|a| name.is_none_or(|n| &a.name == n)).map(MockAction::view).collect();
+    Answer::json(200, json!({"actions": actions, "total": actions.len(), "page": 0, "per_page": 50}))
+}
+
+fn secrets_of(body: &Value) -> Option<Vec<(String, Option<String>)>> {
+    let list = body.get("secrets")?.as_array()?;
+    Some(
+        list.iter()
+            .filter_map(|s| {
+                let name = s.get("name")?.as_str()?.to_owned();
+                Some((name, s.get("value").and_then(Value::as_str).map(str::to_owned)))
+            })
+            .collect(),
+    )
+}
+
+fn create_action(state: &mut State, body: &Value) -> Answer {
+    let Some(name) = body.get("name").and_then(Value::as_str) else { return Answer::error(400, "Payload validation error: 'Missing required property: name'") };
+    let Some(triggers) = body.get("supported_triggers").filter(|t| t.is_array()) else {
+        return Answer::error(400, "Payload validation error: 'Missing required property: supported_triggers'");
+    };
+    if state.actions.iter().any(|a| a.name == name) {
+        return Answer::error(409, "An action with this name already exists");
+    }
+    let mut secrets = Vec::new();
+    for (secret, value) in secrets_of(body).unwrap_or_default() {
+        let Some(value) = value else { return Answer::error(400, "Payload validation error: a new secret needs a value") };
+        secrets.push((secret, value));
+    }
+    state.next_id += 1;
+    let mut action = MockAction {
+        id: format!("act_{:04}", state.next_id),
+        name: name.to_owned(),
+        code: body.get("code").and_then(Value::as_str).unwrap_or_default().to_owned(),
+        runtime: body.get("runtime").and_then(Value::as_str).unwrap_or("node22").to_owned(),
+        supported_triggers: triggers.clone(),
+        dependencies: body.get("dependencies").cloned().unwrap_or_else(|| json!([])),
+        secrets,
+        status: String::new(),
+        upcoming: Vec::new(),
+        all_changes_deployed: false,
+        deployed_version: None,
+        versions: 0,
+        errors: Vec::new(),
+    };
+    action.start_build(state.failing_builds.iter().any(|n| n == name));
+    let view = action.view();
+    state.actions.push(action);
+    Answer::json(201, view)
+}
+
+fn get_action(state: &mut State, id: &str) -> Answer {
+    let Some(action) = state.actions.iter_mut().find(|a| a.id == id) else { return Answer::error(404, "The action does not exist") };
+    // One step of the build per look.
+    if !action.upcoming.is_empty() {
+        action.status = action.upcoming.remove(0);
+        if action.status == "failed" {
+            action.errors = vec![json!({"id": "build_failed", "msg": "Cannot find module 'left-pad-that-does-not-exist'", "url": ""})];
+        }
+    }
+    Answer::json(200, action.view())
+}
+
+fn patch_action(state: &mut State, id: &str, body: &Value) -> Answer {
+    let failing = state.failing_builds.clone();
+    let Some(action) = state.actions.iter_mut().find(|a| a.id == id) else { return Answer::error(404, "The action does not exist") };
+    if let Some(code) = body.get("code").and_then(Value::as_str) {
+        action.code = code.to_owned();
+    }
+    if let Some(runtime) = body.get("runtime").and_then(Value::as_str) {
+        action.runtime = runtime.to_owned();
+    }
+    if let Some(triggers) = body.get("supported_triggers") {
+        action.supported_triggers = triggers.clone();
+    }
+    if let Some(dependencies) = body.get("dependencies") {
+        action.dependencies = dependencies.clone();
+    }
+    if let Some(secrets) = secrets_of(body) {
+        // The whole list is replaced. A name sent without a value keeps its old value: this
+        // models the behaviour the deploy tool assumes (unverified on real Auth0).
+        let mut next = Vec::new();
+        for (name, value) in secrets {
+            let old = action.secrets.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone());
+            match value.or(old) {
+                Some(value) => next.push((name, value)),
+                None => return Answer::error(400, "Payload validation error: a new secret needs a value"),
+            }
+        }
+        action.secrets = next;
+    }
+    let fails = failing.contains(&action.name);
+    action.start_build(fails);
+    Answer::json(200, action.view())
+}
+
+fn deploy_action(state: &mut State, id: &str) -> Answer {
+    let Some(action) = state.actions.iter_mut().find(|a| a.id == id) else { return Answer::error(404, "The action does not exist") };
+    if action.status != "built" {
+        return Answer::error(400, &format!("The action cannot be deployed while its status is {}", action.status));
+    }
+    action.versions += 1;
+    let version = json!({
+        "id": format!("ver_{}_{}", action.id, action.versions),
+        "number": action.versions,
+        "deployed": true,
+        "status": "built",
+        "action_id": action.id,
+        "code": action.code,
+    });
+    action.deployed_version = Some(version.clone());
+    action.all_changes_deployed = true;
+    Answer::json(200, version)
+}
+
+fn binding_view(state: &State, (id, action_id, display): &(String, String, String)) -> Value {
+    let action = state.actions.iter().find(|a| &a.id == action_id);
+    json!({
+        "id": id,
+        "trigger_id": "post-login",
+        "display_name": display,
+        "action": {"id": action_id, "name": action.map(|a| a.name.clone()), "supported_triggers": [{"id": "post-login", "version": "v3"}]},
+        "created_at": "2026-01-01T00:00:00.000Z",
+        "updated_at": "2026-01-01T00:00:00.000Z",
+    })
+}
+
+fn get_bindings(state: &State, request: &Request) -> Answer {
+    let page: usize = request.query.get("page").and_then(|p| p.parse().ok()).unwrap_or(0);
+    let per_page: usize = request.query.get("per_page").and_then(|p| p.parse().ok()).unwrap_or(20).clamp(1, 50);
+    let all: Vec<Value> = state.bindings.iter().map(|b| binding_view(state, b)).collect();
+    let slice: Vec<Value> = all.iter().skip(page * per_page).take(per_page).cloned().collect();
+    Answer::json(200, json!({"bindings": slice, "total": all.len(), "page": page, "per_page": per_page}))
+}
+
+fn patch_bindings(state: &mut State, body: &Value) -> Answer {
+    let Some(list) = body.get("bindings").and_then(Value::as_array) else {
+        return Answer::error(400, "Payload validation error: 'Missing required property: bindings'");
+    };
+    let mut next = Vec::new();
+    for item in list {
+        let kind = item.pointer("/ref/type").and_then(Value::as_str).unwrap_or_default();
+        let value = item.pointer("/ref/value").and_then(Value::as_str).unwrap_or_default();
+        let action = state.actions.iter().find(|a| match kind {
+            "action_id" => a.id == value,
+            "action_name" => a.name == value,
+            _ => false,
+        });
+        let Some(action) = action else { return Answer::error(404, &format!("The action {value} does not exist")) };
+        if action.deployed_version.is_none() {
+            return Answer::error(400, &format!("The action {} has no deployed version", action.name));
+        }
+        let display = item.get("display_name").and_then(Value::as_str).unwrap_or(&action.name).to_owned();
+        // An action bound before keeps its binding id.
+        let binding_id = state.bindings.iter().find(|(_, a, _)| *a == action.id).map(|(b, _, _)| b.clone());
+        next.push((binding_id, action.id.clone(), display));
+    }
+    let mut bindings = Vec::new();
+    for (binding_id, action_id, display) in next {
+        let binding_id = binding_id.unwrap_or_else(|| {
+            state.next_id += 1;
+            format!("bnd_{}", state.next_id)
+        });
+        bindings.push((binding_id, action_id, display));
+    }
+    state.bindings = bindings;
+    let views: Vec<Value> = state.bindings.iter().map(|b| binding_view(state, b)).collect();
+    Answer::json(200, json!({"bindings": views}))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_decoding() {
+        assert_eq!(decode("a%20b+c"), "a b c");
+        assert_eq!(decode("100%"), "100%");
+        assert_eq!(decode("%4"), "%4");
+    }
+}
