@@ -17,6 +17,12 @@
 
 use actions_core::{Action, InputErrorData, Outcome, run_json};
 
+mod allocator;
+
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: allocator::Bump = allocator::Bump::new();
+
 pub const ABI_VERSION: u32 = 1;
 
 #[unsafe(no_mangle)]

@@ -14,6 +14,10 @@
 //!   ]
 //! }
 //! ```
+//!
+//! A flow fixture names `"flow": ["Manage_Subscription", "Set_Default_Member_Role"]` instead
+//! of `"action"`; its `expect` is one `{"action": NAME, "effects": [...]}` per Action that ran,
+//! and `expect_final` the state the login ends with (see [`crate::flow`]).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -22,7 +26,13 @@ use actions_core::{Action, ActionSpec, Effect, Timestamp};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use crate::flow::{FinalState, FlowAction, FlowOutcome, Step, Stub};
+
 /// One fixture file, as written.
+///
+/// A fixture names either one `action` (and `expect` is that Action's effects, in order) or a
+/// `flow`, the ordered Actions of the trigger (and `expect` is one `{"action", "effects"}`
+/// step per Action that ran, plus `expect_final`, the state the login ends with).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Fixture {
@@ -30,7 +40,12 @@ pub struct Fixture {
     #[serde(default)]
     pub description: Option<String>,
     /// The Action's name on the tenant, e.g. `Manage_Subscription`.
-    pub action: String,
+    #[serde(default)]
+    pub action: Option<String>,
+    /// The Actions of a flow in the order the tenant binds them: each the name of one of the
+    /// module's Actions, or a stub `{"name": NAME, "effects": [...]}` standing in for another.
+    #[serde(default)]
+    pub flow: Option<Vec<Value>>,
     /// The instant the login happens, as `toISOString()` prints it; `--now` when absent.
     #[serde(default)]
     pub now: Option<String>,
@@ -39,8 +54,13 @@ pub struct Fixture {
     pub secrets: BTreeMap<String, String>,
     /// The post-login event, as Auth0 sends it.
     pub event: Value,
-    /// The effects the Action must ask for, in order.
-    pub expect: Vec<Effect>,
+    /// With `action`: the effects the Action must ask for, in order. With `flow`: the steps
+    /// that must run, each `{"action": NAME, "effects": [...]}`.
+    pub expect: Value,
+    /// With `flow` only: the final `app_metadata`, `user_metadata`, `id_token_claims`,
+    /// `access_token_claims` and `denied` (the reason, when the flow was denied).
+    #[serde(default)]
+    pub expect_final: Option<FinalState>,
     /// Set when the seed's JavaScript behaves otherwise on this input: says how, and why this
     /// Action does better. The Node tests compare with the seed only where this is absent.
     #[serde(default)]
@@ -60,6 +80,16 @@ pub enum FixtureError {
     BadNow { path: PathBuf, found: String, reason: String },
     #[error("{path}: expected \"event\" to be a JSON object")]
     EventNotObject { path: PathBuf },
+    #[error("{path}: expected exactly one of \"action\" (one Action) or \"flow\" (a list of Actions), found {found}")]
+    ActionOrFlow { path: PathBuf, found: &'static str },
+    #[error("{path}: expected \"flow\" to list at least one of the module's Actions ({known}), found none")]
+    EmptyFlow { path: PathBuf, known: String },
+    #[error("{path}: \"flow\" entry {index}: expected an Action's name or a stub {{\"name\": ..., \"effects\": [...]}}, found {found}")]
+    BadFlowEntry { path: PathBuf, index: usize, found: String },
+    #[error("{path}: \"expect\": {source}")]
+    BadExpect { path: PathBuf, source: serde_json::Error },
+    #[error("{path}: expected \"expect_final\" with \"flow\", found {found}")]
+    ExpectFinal { path: PathBuf, found: &'static str },
 }
 
 /// A fixture checked and ready to run.
@@ -67,10 +97,24 @@ pub enum FixtureError {
 pub struct Case {
     pub path: PathBuf,
     pub name: String,
+    /// The Action (for a flow: its first Action from the module).
     pub action: Action,
     pub now: Option<Timestamp>,
+    /// The event, with the fixture's `secrets` merged into `event.secrets`.
     pub event: Value,
+    /// The expected effects (for a flow: every step's effects, one after another).
     pub expect: Vec<Effect>,
+    /// Set for a flow fixture: its Actions and the expected steps and final state.
+    pub flow: Option<FlowCase>,
+    pub description: Option<String>,
+    pub seed_differs: Option<String>,
+}
+
+/// The flow part of a flow fixture.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlowCase {
+    pub actions: Vec<FlowAction>,
+    pub expect: FlowOutcome,
 }
 
 impl Case {
@@ -83,11 +127,49 @@ impl Case {
     }
 
     pub fn from_fixture(path: &Path, fixture: Fixture) -> Result<Case, FixtureError> {
-        let action = Action::from_name(&fixture.action).ok_or_else(|| FixtureError::UnknownAction {
-            path: path.to_owned(),
-            found: fixture.action.clone(),
-            known: known_actions(),
-        })?;
+        let action_named = |name: &String| {
+            Action::from_name(name).ok_or_else(|| FixtureError::UnknownAction {
+                path: path.to_owned(),
+                found: name.clone(),
+                known: known_actions(),
+            })
+        };
+        let bad_expect = |source| FixtureError::BadExpect { path: path.to_owned(), source };
+        let (action, expect, flow) = match (&fixture.action, &fixture.flow) {
+            (Some(name), None) => {
+                if fixture.expect_final.is_some() {
+                    return Err(FixtureError::ExpectFinal { path: path.to_owned(), found: "it with \"action\"" });
+                }
+                let expect: Vec<Effect> = serde_json::from_value(fixture.expect).map_err(bad_expect)?;
+                (action_named(name)?, expect, None)
+            }
+            (None, Some(entries)) => {
+                let actions = entries
+                    .iter()
+                    .enumerate()
+                    .map(|(index, entry)| match entry {
+                        Value::String(name) => action_named(name).map(FlowAction::Module),
+                        other => serde_json::from_value::<Stub>(other.clone()).map(FlowAction::Stub).map_err(|error| {
+                            FixtureError::BadFlowEntry { path: path.to_owned(), index: index + 1, found: error.to_string() }
+                        }),
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                let Some(first) = actions.iter().find_map(|action| match action {
+                    FlowAction::Module(action) => Some(*action),
+                    FlowAction::Stub(_) => None,
+                }) else {
+                    return Err(FixtureError::EmptyFlow { path: path.to_owned(), known: known_actions() });
+                };
+                let steps: Vec<Step> = serde_json::from_value(fixture.expect).map_err(bad_expect)?;
+                let Some(final_state) = fixture.expect_final else {
+                    return Err(FixtureError::ExpectFinal { path: path.to_owned(), found: "none" });
+                };
+                let flat = steps.iter().flat_map(|step| step.effects.iter().cloned()).collect();
+                (first, flat, Some(FlowCase { actions, expect: FlowOutcome { steps, final_state } }))
+            }
+            (Some(_), Some(_)) => return Err(FixtureError::ActionOrFlow { path: path.to_owned(), found: "both" }),
+            (None, None) => return Err(FixtureError::ActionOrFlow { path: path.to_owned(), found: "neither" }),
+        };
         let now = fixture
             .now
             .map(|text| {
@@ -101,21 +183,38 @@ impl Case {
         let Value::Object(mut event) = fixture.event else {
             return Err(FixtureError::EventNotObject { path: path.to_owned() });
         };
-        if !fixture.secrets.is_empty() {
-            let secrets = event.entry("secrets").or_insert_with(|| Value::Object(Map::new()));
-            if !secrets.is_object() {
-                *secrets = Value::Object(Map::new());
-            }
-            if let Value::Object(secrets) = secrets {
-                for (key, value) in fixture.secrets {
-                    secrets.insert(key, Value::String(value));
-                }
-            }
-        }
-        let name = fixture.description.unwrap_or_else(|| {
+        merge_secrets(&mut event, fixture.secrets);
+        let name = fixture.description.clone().unwrap_or_else(|| {
             path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
         });
-        Ok(Case { path: path.to_owned(), name, action, now, event: Value::Object(event), expect: fixture.expect })
+        Ok(Case {
+            path: path.to_owned(),
+            name,
+            action,
+            now,
+            event: Value::Object(event),
+            expect,
+            flow,
+            description: fixture.description,
+            seed_differs: fixture.seed_differs,
+        })
+    }
+}
+
+/// Puts `secrets` into `event.secrets`, over what is there.
+pub fn merge_secrets(event: &mut Map<String, Value>, secrets: impl IntoIterator<Item = (String, String)>) {
+    let mut secrets = secrets.into_iter().peekable();
+    if secrets.peek().is_none() {
+        return;
+    }
+    let slot = event.entry("secrets").or_insert_with(|| Value::Object(Map::new()));
+    if !slot.is_object() {
+        *slot = Value::Object(Map::new());
+    }
+    if let Value::Object(slot) = slot {
+        for (key, value) in secrets {
+            slot.insert(key, Value::String(value));
+        }
     }
 }
 

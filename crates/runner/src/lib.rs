@@ -4,9 +4,16 @@
 //!
 //! The binary (`main.rs`) parses flags and prints; everything else lives here.
 
+pub mod bundle;
 pub mod engine;
 pub mod fixture;
+pub mod flow;
+pub mod generate;
+pub mod junit;
+pub mod redact;
 pub mod replay;
+pub mod report;
+pub mod stream;
 
 use std::path::Path;
 

@@ -23,6 +23,15 @@ enum Command {
     Replay(cmd::replay::Args),
     /// Run one Action on one event and print the effects it asks for.
     Run(cmd::run::Args),
+    /// Write synthetic post-login events as JSON Lines, for load and regression runs.
+    #[command(name = "gen")]
+    Gen(cmd::generate::Args),
+    /// Write each Action's deployable code.js (the module inlined) and manifest.json.
+    Bundle(cmd::bundle::Args),
+    /// Put the bundles on a tenant: create or update, build, deploy, bind into post-login.
+    Deploy(cmd::deploy::Args),
+    /// Write the bundles for auth0-deploy-cli (a0deploy) or Terraform.
+    Export(cmd::export::Args),
 }
 
 fn main() -> ExitCode {
@@ -30,6 +39,10 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Replay(args) => cmd::replay::run(args),
         Command::Run(args) => cmd::run::run(args),
+        Command::Gen(args) => cmd::generate::run(args),
+        Command::Bundle(args) => cmd::bundle::run(args),
+        Command::Deploy(args) => cmd::deploy::run(args),
+        Command::Export(args) => cmd::export::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

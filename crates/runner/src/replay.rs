@@ -2,18 +2,22 @@
 //! ones, and a result that says what happened as data (printed by the binary).
 
 use std::path::PathBuf;
+use std::time::Duration;
 
-use actions_core::{Effect, Timestamp};
-use serde::Serialize;
+use actions_core::{Action, Effect, Timestamp};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
 
-use crate::engine::{CallOutcome, ModuleInfo, ModuleRunner, Usage};
-use crate::fixture::{Case, FixtureError, module_input};
+use crate::engine::{ModuleInfo, ModuleRunner, Usage};
+use crate::fixture::{Case, FixtureError};
+use crate::flow::{FlowAction, FlowOutcome, run_flow};
+use crate::redact::Redactor;
 
 /// How one fixture ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
-    /// The effects were the expected ones.
+    /// The effects were the expected ones (or, for an event without expectations, it ran).
     Pass,
     /// The module answered something else, refused the input, or broke a limit.
     Fail,
@@ -22,25 +26,111 @@ pub enum Status {
 }
 
 /// The result of one fixture, as `--json` prints it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FixtureResult {
     pub path: PathBuf,
+    /// The line of a JSON Lines file the fixture or event came from (1-based).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
     pub name: String,
     pub status: Status,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
+    /// The Actions of a flow, in order (flow fixtures and bare events).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flow: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub now: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expected: Option<Vec<Effect>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub actual: Option<Vec<Effect>>,
+    /// A flow's expected steps and final state.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected_flow: Option<FlowOutcome>,
+    /// A flow's actual steps and final state.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actual_flow: Option<FlowOutcome>,
     /// Why the fixture failed or could not be used, in one sentence.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// What Auth0 would silently change (cut log lines, dropped claims, oversized metadata).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub usage: Option<Usage>,
     pub module: ModuleInfo,
+}
+
+impl FixtureResult {
+    /// A fixture or line that could not be used.
+    pub fn error(path: PathBuf, line: Option<u64>, name: String, message: String, module: &ModuleInfo) -> FixtureResult {
+        FixtureResult {
+            path,
+            line,
+            name,
+            status: Status::Error,
+            action: None,
+            flow: None,
+            now: None,
+            expected: None,
+            actual: None,
+            expected_flow: None,
+            actual_flow: None,
+            message: Some(message),
+            warnings: Vec::new(),
+            usage: None,
+            module: module.clone(),
+        }
+    }
+
+    /// Replaces every secret value in what this result would print.
+    pub fn redact(&mut self, redactor: &Redactor) {
+        if redactor.is_empty() {
+            return;
+        }
+        self.name = redactor.text(&self.name);
+        if let Some(message) = &mut self.message {
+            *message = redactor.text(message);
+        }
+        for warning in &mut self.warnings {
+            *warning = redactor.text(warning);
+        }
+        for effects in [&mut self.expected, &mut self.actual].into_iter().flatten() {
+            *effects = redact_effects(redactor, effects);
+        }
+        for flow in [&mut self.expected_flow, &mut self.actual_flow].into_iter().flatten() {
+            for step in &mut flow.steps {
+                step.effects = redact_effects(redactor, &step.effects);
+            }
+            let state = &mut flow.final_state;
+            redactor.value(&mut state.app_metadata);
+            redactor.value(&mut state.user_metadata);
+            for claims in [&mut state.id_token_claims, &mut state.access_token_claims] {
+                let mut value = Value::Object(std::mem::take(claims));
+                redactor.value(&mut value);
+                if let Value::Object(map) = value {
+                    *claims = map;
+                }
+            }
+            if let Some(reason) = &mut state.denied {
+                *reason = redactor.text(reason);
+            }
+        }
+    }
+}
+
+/// Effects with every secret replaced; an effect whose redacted form no longer decodes (a
+/// secret in an HTTP method, say) is shown as a log line of its redacted JSON.
+pub fn redact_effects(redactor: &Redactor, effects: &[Effect]) -> Vec<Effect> {
+    effects
+        .iter()
+        .map(|effect| {
+            let mut value = serde_json::to_value(effect).unwrap_or(Value::Null);
+            redactor.value(&mut value);
+            serde_json::from_value(value.clone()).unwrap_or_else(|_| Effect::Log(value.to_string()))
+        })
+        .collect()
 }
 
 /// Settings of one replay that are not in the fixtures.
@@ -50,7 +140,234 @@ pub struct ReplayOptions {
     pub now: Timestamp,
 }
 
-/// Runs one loaded fixture (or reports why it could not be loaded).
+/// What a job must produce to pass.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expectation {
+    /// One Action's effects, in order.
+    Effects(Vec<Effect>),
+    /// A flow's steps and final state.
+    Flow(Box<FlowOutcome>),
+    /// None: a bare event, run to see (and record) what it does.
+    Nothing,
+}
+
+/// One event to run, with what it must produce: a fixture, or a bare event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Job {
+    pub path: PathBuf,
+    pub line: Option<u64>,
+    pub name: String,
+    /// Whether the fixture named one `action` (recorded back the same way).
+    pub single: bool,
+    pub actions: Vec<FlowAction>,
+    pub now: Option<Timestamp>,
+    pub event: Value,
+    pub expect: Expectation,
+    pub description: Option<String>,
+    pub seed_differs: Option<String>,
+}
+
+impl Job {
+    pub fn from_case(case: Case, line: Option<u64>) -> Job {
+        let (single, actions, expect) = match case.flow {
+            Some(flow) => (false, flow.actions, Expectation::Flow(Box::new(flow.expect))),
+            None => (true, vec![FlowAction::Module(case.action)], Expectation::Effects(case.expect)),
+        };
+        Job {
+            path: case.path,
+            line,
+            name: case.name,
+            single,
+            actions,
+            now: case.now,
+            event: case.event,
+            expect,
+            description: case.description,
+            seed_differs: case.seed_differs,
+        }
+    }
+
+    /// A bare event, run through `flow`.
+    pub fn bare(path: PathBuf, line: Option<u64>, event: Value, flow: &[Action]) -> Job {
+        let name = match line {
+            Some(line) => format!("line {line}"),
+            None => path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(),
+        };
+        Job {
+            path,
+            line,
+            name,
+            single: false,
+            actions: flow.iter().copied().map(FlowAction::Module).collect(),
+            now: None,
+            event,
+            expect: Expectation::Nothing,
+            description: None,
+            seed_differs: None,
+        }
+    }
+}
+
+/// Settings of a streamed replay.
+#[derive(Debug, Clone)]
+pub struct RunSettings {
+    /// The instant used by fixtures that do not pin `now`.
+    pub now: Timestamp,
+    /// The time one flow may take in all.
+    pub budget: Duration,
+    /// The flow bare events run through.
+    pub flow: Vec<Action>,
+    /// Secrets set on every event, over its own (for recordings, whose secrets are redacted).
+    pub secrets: Vec<(String, String)>,
+    /// Whether to produce the fixture that `--record` writes.
+    pub record: bool,
+}
+
+/// A job's result, its redactor, and (when asked) the fixture that records what it did.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct JobResult {
+    pub result: FixtureResult,
+    pub redactor: Redactor,
+    pub record: Option<Value>,
+}
+
+/// Runs one job: its flow (or single Action) through fresh instances, compared with what
+/// it expects. The result is not yet redacted: see [`JobResult::redactor`].
+pub fn run_job(runner: &ModuleRunner, mut job: Job, settings: &RunSettings) -> JobResult {
+    if !settings.secrets.is_empty()
+        && let Value::Object(event) = &mut job.event
+    {
+        crate::fixture::merge_secrets(event, settings.secrets.iter().cloned());
+    }
+    let redactor = Redactor::from_event(&job.event);
+    let now = job.now.unwrap_or(settings.now);
+    let run = run_flow(runner, &job.actions, &job.event, now, settings.budget);
+    let names = || job.actions.iter().map(|a| a.name().to_owned()).collect::<Vec<_>>();
+    let listed = || job.actions.iter().map(FlowAction::to_json).collect::<Vec<_>>();
+    let mut result = FixtureResult {
+        path: job.path.clone(),
+        line: job.line,
+        name: job.name.clone(),
+        status: Status::Pass,
+        action: None,
+        flow: None,
+        now: Some(now.to_iso_string()),
+        expected: None,
+        actual: None,
+        expected_flow: None,
+        actual_flow: None,
+        message: run.failure.clone(),
+        warnings: run.warnings,
+        usage: Some(run.usage),
+        module: runner.info().clone(),
+    };
+    let matches = |expected: &Value, actual: &Value| {
+        expected == actual || {
+            let mut redacted = actual.clone();
+            redactor.value(&mut redacted);
+            *expected == redacted
+        }
+    };
+    if job.single {
+        result.action = job.actions.first().map(|a| a.name().to_owned());
+        // One Action: its failure reads as before flows existed, without the Action's name.
+        if let (Some(message), Some(action)) = (&mut result.message, &result.action)
+            && let Some(rest) = message.strip_prefix(&format!("{action}: "))
+        {
+            *message = rest.to_owned();
+        }
+        let actual = run.outcome.steps.first().map(|step| step.effects.clone());
+        if let Expectation::Effects(expected) = &job.expect {
+            let same = actual.as_ref().is_some_and(|actual| {
+                actual == expected
+                    || matches(&serde_json::to_value(expected).unwrap_or_default(), &serde_json::to_value(actual).unwrap_or_default())
+            });
+            if run.failure.is_none() && !same {
+                result.message = Some("the effects differ from the expected ones".to_owned());
+            }
+            result.expected = Some(expected.clone());
+        }
+        result.actual = if run.failure.is_none() { actual } else { None };
+    } else {
+        result.flow = Some(names());
+        if let Expectation::Flow(expected) = &job.expect {
+            let same = **expected == run.outcome
+                || matches(&serde_json::to_value(expected).unwrap_or_default(), &serde_json::to_value(&run.outcome).unwrap_or_default());
+            if run.failure.is_none() && !same {
+                result.message = Some(flow_difference(expected, &run.outcome));
+            }
+            result.expected_flow = Some((**expected).clone());
+        }
+    }
+    if result.message.is_some() {
+        result.status = Status::Fail;
+    }
+    let record = (settings.record && run.failure.is_none()).then(|| {
+        let mut event = job.event.clone();
+        redactor.event(&mut event);
+        let mut fixture = Map::new();
+        if let Some(description) = &job.description {
+            fixture.insert("description".into(), json!(description));
+        }
+        if job.single {
+            fixture.insert("action".into(), json!(result.action));
+        } else {
+            fixture.insert("flow".into(), Value::Array(listed()));
+        }
+        fixture.insert("now".into(), json!(now.to_iso_string()));
+        fixture.insert("event".into(), event);
+        if job.single {
+            fixture.insert("expect".into(), json!(run.outcome.steps.first().map(|s| &s.effects)));
+        } else {
+            fixture.insert("expect".into(), json!(run.outcome.steps));
+            fixture.insert("expect_final".into(), json!(run.outcome.final_state));
+        }
+        if let Some(seed_differs) = &job.seed_differs {
+            fixture.insert("seed_differs".into(), json!(seed_differs));
+        }
+        let mut fixture = Value::Object(fixture);
+        redactor.value(&mut fixture);
+        fixture
+    });
+    if !job.single {
+        result.actual_flow = Some(run.outcome);
+    }
+    JobResult { result, redactor, record }
+}
+
+/// Names the first difference between two flow outcomes, in one sentence.
+fn flow_difference(expected: &FlowOutcome, actual: &FlowOutcome) -> String {
+    let names = |outcome: &FlowOutcome| outcome.steps.iter().map(|s| s.action.as_str()).collect::<Vec<_>>().join(", ");
+    if expected.steps.len() != actual.steps.len() {
+        return format!(
+            "expected {} step(s) to run ({}), found {} ({})",
+            expected.steps.len(),
+            names(expected),
+            actual.steps.len(),
+            names(actual)
+        );
+    }
+    for (e, a) in expected.steps.iter().zip(&actual.steps) {
+        if e != a {
+            return format!("the effects of {} differ from the expected ones", a.action);
+        }
+    }
+    let (e, a) = (&expected.final_state, &actual.final_state);
+    let part = if e.app_metadata != a.app_metadata {
+        "app_metadata"
+    } else if e.user_metadata != a.user_metadata {
+        "user_metadata"
+    } else if e.id_token_claims != a.id_token_claims {
+        "id_token_claims"
+    } else if e.access_token_claims != a.access_token_claims {
+        "access_token_claims"
+    } else {
+        "denied"
+    };
+    format!("the final {part} differs from the expected one")
+}
+
+/// Runs one loaded fixture (or reports why it could not be loaded). The result is redacted.
 pub fn replay_one(
     runner: &ModuleRunner,
     loaded: Result<Case, FixtureError>,
@@ -61,47 +378,19 @@ pub fn replay_one(
         Ok(case) => case,
         Err(error) => {
             let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-            return FixtureResult {
-                path,
-                name,
-                status: Status::Error,
-                action: None,
-                now: None,
-                expected: None,
-                actual: None,
-                message: Some(error.to_string()),
-                usage: None,
-                module: runner.info().clone(),
-            };
+            return FixtureResult::error(path, None, name, error.to_string(), runner.info());
         }
     };
-    let now = case.now.unwrap_or(options.now);
-    let input = module_input(case.action.spec(), &case.event);
-    let call = runner.call(case.action, &input, now);
-    let (status, actual, message) = match call.outcome {
-        CallOutcome::Effects(effects) if effects == case.expect => (Status::Pass, Some(effects), None),
-        CallOutcome::Effects(effects) => {
-            (Status::Fail, Some(effects), Some("the effects differ from the expected ones".to_owned()))
-        }
-        CallOutcome::Refused(error) => (
-            Status::Fail,
-            None,
-            Some(format!("the module refused the event ({}): {}", error.code, error.message)),
-        ),
-        CallOutcome::Failed(failure) => (Status::Fail, None, Some(format!("the module {failure}"))),
+    let settings = RunSettings {
+        now: options.now,
+        budget: runner.limits().time,
+        flow: crate::flow::DEFAULT_FLOW.to_vec(),
+        secrets: Vec::new(),
+        record: false,
     };
-    FixtureResult {
-        path: case.path,
-        name: case.name,
-        status,
-        action: Some(case.action.name().to_owned()),
-        now: Some(now.to_iso_string()),
-        expected: Some(case.expect),
-        actual,
-        message,
-        usage: Some(call.usage),
-        module: runner.info().clone(),
-    }
+    let JobResult { mut result, redactor, .. } = run_job(runner, Job::from_case(case, None), &settings);
+    result.redact(&redactor);
+    result
 }
 
 /// Counts of a replay, as the closing line and `--json`'s last line give them.

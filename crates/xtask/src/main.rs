@@ -1,6 +1,7 @@
 //! `cargo xtask`: the build steps cargo alone cannot express, and the README's two commands.
 //!
-//! - `cargo xtask build`: the WebAssembly module (`dist/actions.wasm`) and the runner.
+//! - `cargo xtask build`: the WebAssembly module (`dist/actions.wasm`, shrunk by `wasm-opt`),
+//!   the runner, and the deployable bundles (`dist/<ActionName>/code.js` and `manifest.json`).
 //! - `cargo xtask replay`: build, then replay every fixture in `test-events/` (the main job).
 //! - `cargo xtask test`: build, then every Rust and JavaScript test (what CI runs).
 
@@ -33,6 +34,11 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+/// Cargo's target folder: `CARGO_TARGET_DIR` when set, else `target/`.
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from)
+}
+
 fn cargo() -> Command {
     let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()));
     command.current_dir(root());
@@ -52,20 +58,53 @@ fn build() -> anyhow::Result<PathBuf> {
     let mut wasm = cargo();
     wasm.args(["build", "--package", "actions-wasm", "--target", "wasm32-unknown-unknown", "--profile", "wasm"]);
     run(wasm, "cargo build of the WebAssembly module")?;
-    let built = root().join("target/wasm32-unknown-unknown/wasm/actions_wasm.wasm");
+    let built = target_dir().join("wasm32-unknown-unknown/wasm/actions_wasm.wasm");
     let dist = root().join("dist");
     std::fs::create_dir_all(&dist).context("cannot create dist/")?;
     let module = dist.join("actions.wasm");
-    std::fs::copy(&built, &module)
-        .with_context(|| format!("cannot copy {} to {}", built.display(), module.display()))?;
+    // The module the runner replays and the bundles inline is wasm-opt's output, so both
+    // carry the same bytes.
+    let tools = node_tools()?;
+    let mut wasm_opt = Command::new(tools.join("node_modules/.bin/wasm-opt"));
+    wasm_opt.arg("-Oz").args(WASM_FEATURES).arg(&built).arg("-o").arg(&module);
+    run(wasm_opt, "wasm-opt (binaryen)")?;
     let mut runner = cargo();
     runner.args(["build", "--package", "runner"]);
     run(runner, "cargo build of the runner")?;
+    let mut bundle = self::runner();
+    bundle.arg("bundle");
+    run(bundle, "runner bundle")?;
     Ok(module)
 }
 
+/// The WebAssembly features rustc enables by default for wasm32-unknown-unknown; Node 18
+/// and 22 support all of them. wasm-opt must be told, as the module carries no feature list.
+const WASM_FEATURES: [&str; 6] = [
+    "--enable-bulk-memory",
+    "--enable-nontrapping-float-to-int",
+    "--enable-sign-ext",
+    "--enable-mutable-globals",
+    "--enable-multivalue",
+    "--enable-reference-types",
+];
+
+/// Installs `actions-shim/tools` (wasm-opt from binaryen, Node 18 and Node 22, pinned by its
+/// package-lock.json) with `npm ci`, once per change of the lock file.
+fn node_tools() -> anyhow::Result<PathBuf> {
+    let tools = root().join("actions-shim/tools");
+    let lock = std::fs::read(tools.join("package-lock.json")).context("cannot read actions-shim/tools/package-lock.json")?;
+    let stamp = tools.join("node_modules/.installed-package-lock.json");
+    if std::fs::read(&stamp).ok().as_deref() != Some(&lock[..]) {
+        let mut npm = Command::new("npm");
+        npm.current_dir(&tools).args(["ci", "--no-audit", "--no-fund", "--loglevel=error"]);
+        run(npm, "npm ci in actions-shim/tools (is Node.js with npm installed?)")?;
+        std::fs::write(&stamp, &lock).context("cannot write the install stamp in actions-shim/tools")?;
+    }
+    Ok(tools)
+}
+
 fn runner() -> Command {
-    let mut command = Command::new(root().join("target/debug/runner"));
+    let mut command = Command::new(target_dir().join("debug/runner"));
     command.current_dir(root());
     command
 }
@@ -79,7 +118,38 @@ fn replay(flags: &[String]) -> anyhow::Result<()> {
 
 fn test() -> anyhow::Result<()> {
     build()?;
+    // The workspace's lints (no unwrap, expect, panic or fallible indexing) are clippy's.
+    let mut clippy = cargo();
+    clippy.args(["clippy", "--workspace", "--all-targets", "--", "--deny", "warnings"]);
+    run(clippy, "cargo clippy")?;
     let mut tests = cargo();
     tests.args(["test", "--workspace"]);
-    run(tests, "cargo test")
+    run(tests, "cargo test")?;
+    node_tests()
+}
+
+/// The shim's tests (`actions-shim/test/*.test.js`, node:test) on every Node that Auth0 runs
+/// (18 and 22, from actions-shim/tools) and on the machine's own `node`.
+fn node_tests() -> anyhow::Result<()> {
+    let tools = node_tools()?;
+    let dir = root().join("actions-shim/test");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .with_context(|| format!("cannot list {}", dir.display()))?
+        .map(|entry| entry.map(|e| e.path()))
+        .collect::<Result<_, _>>()
+        .with_context(|| format!("cannot list {}", dir.display()))?;
+    files.retain(|path| path.to_string_lossy().ends_with(".test.js"));
+    files.sort();
+    let nodes = [
+        ("Node 18", tools.join("node_modules/node18/bin/node")),
+        ("Node 22", tools.join("node_modules/node22/bin/node")),
+        ("the machine's node", PathBuf::from("node")),
+    ];
+    for (name, node) in nodes {
+        eprintln!("node tests on {name}");
+        let mut command = Command::new(&node);
+        command.current_dir(root()).env("TZ", "UTC").arg("--test").args(&files);
+        run(command, &format!("node --test on {name}"))?;
+    }
+    Ok(())
 }

@@ -1,5 +1,9 @@
 //! One module per subcommand: its flags (doc comments are the help text) and its printing.
 
+pub mod bundle;
+pub mod deploy;
+pub mod export;
+pub mod generate;
 pub mod replay;
 pub mod run;
 
@@ -16,6 +20,10 @@ pub struct ModuleArgs {
     /// The WebAssembly module to run.
     #[arg(long, value_name = "FILE", default_value = runner::DEFAULT_MODULE)]
     pub module: PathBuf,
+    /// Run the module inlined in a deployable bundle (a `code.js` written by `runner bundle`)
+    /// instead of --module, after checking it against the manifest.json beside it.
+    #[arg(long, value_name = "FILE", conflicts_with = "module")]
+    pub bundle: Option<PathBuf>,
     /// Instructions one call may execute.
     #[arg(long, value_name = "N", default_value_t = Limits::default().fuel)]
     pub fuel: u64,
@@ -28,14 +36,23 @@ pub struct ModuleArgs {
 }
 
 impl ModuleArgs {
+    /// The file the module is read from: the bundle when `--bundle` is given, for reports.
+    pub fn source(&self) -> &std::path::Path {
+        self.bundle.as_deref().unwrap_or(&self.module)
+    }
+
     pub fn load(&self) -> anyhow::Result<ModuleRunner> {
-        let bytes = runner::read_module(&self.module)?;
+        let bytes = match &self.bundle {
+            Some(bundle) => runner::bundle::read_bundle(bundle)?,
+            None => runner::read_module(&self.module)?,
+        };
+        let source = self.source();
         let limits = Limits {
             fuel: self.fuel,
             memory_bytes: self.memory.saturating_mul(1024 * 1024),
             time: Duration::from_millis(self.timeout),
         };
-        ModuleRunner::new(&bytes, limits).with_context(|| format!("cannot load {}", self.module.display()))
+        ModuleRunner::new(&bytes, limits).with_context(|| format!("cannot load {}", source.display()))
     }
 }
 

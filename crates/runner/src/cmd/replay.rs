@@ -1,18 +1,29 @@
-//! `runner replay`: every fixture through the module, one line each, then a summary.
+//! `runner replay`: fixtures and recorded events through the module, on every core, results in
+//! input order; one line per fixture file (failures only for JSON Lines), then a summary.
 
-use std::io::Write;
+use std::fs::File;
+use std::io::{BufWriter, IsTerminal, Write};
+use std::ops::ControlFlow;
 use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
 
+use actions_core::Action;
 use anyhow::Context;
-use runner::fixture::{Case, discover};
-use runner::replay::{FixtureResult, ReplayOptions, Status, Summary, diff, replay_one};
+use runner::fixture::known_actions;
+use runner::flow::DEFAULT_FLOW;
+use runner::junit::JunitWriter;
+use runner::replay::{FixtureResult, JobResult, RunSettings, Status, diff};
+use runner::report::{Report, place, progress_line};
+use runner::stream::{Progress, StreamSettings, inputs, replay_in_processes, replay_stream, serve_worker};
 
 use super::{ModuleArgs, parse_now, use_colour};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Fixture files or folders of them (walked for *.json).
-    #[arg(value_name = "PATHS", default_value = "test-events")]
+    /// Fixture files (*.json), JSON Lines files (*.jsonl, *.ndjson: one fixture or bare event
+    /// per line; - for standard input), or folders of them [default: test-events]
+    #[arg(value_name = "PATHS")]
     pub paths: Vec<PathBuf>,
     /// Print JSON Lines: one result per fixture, then {"summary": ...}.
     #[arg(long)]
@@ -20,40 +31,231 @@ pub struct Args {
     /// The instant used by fixtures that do not pin "now" (ISO 8601); default: the clock.
     #[arg(long, value_name = "ISO_DATE")]
     pub now: Option<String>,
+    /// Write every event, with what it did now as its expectations, to this JSON Lines file
+    /// (secrets redacted); replay it later with --against to see what changed.
+    #[arg(long, value_name = "OUT.jsonl")]
+    pub record: Option<PathBuf>,
+    /// Replay a recording made with --record and show only what changed since.
+    #[arg(long, value_name = "RECORDING.jsonl", conflicts_with = "record")]
+    pub against: Option<PathBuf>,
+    /// Also write a JUnit XML report (for GitHub Actions, GitLab, Jenkins).
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Stop at the first failure (in input order).
+    #[arg(long)]
+    pub fail_fast: bool,
+    /// Only fixtures whose name or path contains this text.
+    #[arg(long, value_name = "TEXT")]
+    pub filter: Option<String>,
+    /// The Actions bare events run through, in order, comma-separated.
+    #[arg(long, value_name = "A,B", value_delimiter = ',', default_values_t = DEFAULT_FLOW.map(|a| a.name().to_owned()))]
+    pub flow: Vec<String>,
+    /// A secret set on every event, as NAME=VALUE; repeatable (a recording holds none).
+    #[arg(long = "secret", value_name = "NAME=VALUE")]
+    pub secrets: Vec<String>,
+    /// Worker processes [default: every core, or 1 for inputs under 4 MiB]; 1 runs everything
+    /// in this process.
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Serve as a worker of another replay (internal: batches on stdin, results on stdout).
+    #[arg(long, hide = true)]
+    pub worker: bool,
     #[command(flatten)]
     pub module: ModuleArgs,
 }
 
+/// The instant a replay's workers use, handed down so that every worker agrees.
+const WORKER_NOW: &str = "RUNNER_WORKER_NOW";
+
 pub fn run(args: Args) -> anyhow::Result<u8> {
     let runner = args.module.load()?;
-    let options = ReplayOptions { now: parse_now(args.now.as_deref())? };
-    let paths = discover(&args.paths).context("cannot list the fixtures")?;
-    if paths.is_empty() {
-        anyhow::bail!("expected fixtures (*.json) under {}, found none", show_paths(&args.paths));
+    let flow = args
+        .flow
+        .iter()
+        .map(|name| {
+            Action::from_name(name)
+                .with_context(|| format!("expected --flow to list Actions among {}, found {name:?}", known_actions()))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let secrets = args
+        .secrets
+        .iter()
+        .map(|secret| {
+            secret.split_once('=').map(|(k, v)| (k.to_owned(), v.to_owned())).with_context(|| {
+                format!(
+                    "expected --secret NAME=VALUE, found no '=' in the secret named {:?}",
+                    secret.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect::<String>()
+                )
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let now = match std::env::var(WORKER_NOW) {
+        Ok(now) if args.worker => parse_now(Some(&now))?,
+        _ => parse_now(args.now.as_deref())?,
+    };
+    let run_settings = RunSettings {
+        now,
+        budget: Duration::from_millis(args.module.timeout),
+        flow,
+        secrets,
+        record: args.record.is_some(),
+    };
+    if args.worker {
+        let slim = !args.json && args.junit.is_none();
+        serve_worker(&runner, &run_settings, slim, std::io::stdin().lock(), std::io::stdout().lock())
+            .context("the worker could not serve its replay")?;
+        return Ok(0);
     }
+
+    let mut paths = args.paths.clone();
+    if let Some(recording) = &args.against {
+        if !paths.is_empty() {
+            anyhow::bail!("expected either PATHS or --against, found both");
+        }
+        paths.push(recording.clone());
+    } else if paths.is_empty() {
+        paths.push(PathBuf::from("test-events"));
+    }
+    let found = inputs(&paths).context("cannot list the fixtures")?;
+    if found.is_empty() {
+        anyhow::bail!("expected fixtures (*.json) or JSON Lines (*.jsonl) under {}, found none", show_paths(&paths));
+    }
+    let jobs = match args.jobs {
+        Some(jobs) => jobs.max(1),
+        // A worker process compiles the module before its first event: for a small input
+        // that costs more than the second core saves.
+        None if small(&found) => 1,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let settings = StreamSettings { jobs: 1, run: run_settings };
+    let mut record = match &args.record {
+        Some(path) => Some(BufWriter::new(
+            File::create(path).with_context(|| format!("cannot create the recording {}", path.display()))?,
+        )),
+        None => None,
+    };
+    let mut junit = match &args.junit {
+        Some(path) => Some(JunitWriter::create(path).with_context(|| format!("cannot create {}", path.display()))?),
+        None => None,
+    };
+
     let colour = use_colour();
-    let mut out = std::io::stdout().lock();
-    let mut summary = Summary::default();
-    for path in paths {
-        let result = replay_one(&runner, Case::load(&path), path, options);
-        summary.add(result.status);
-        if args.json {
-            writeln!(out, "{}", serde_json::to_string(&result)?)?;
-        } else {
-            print_result(&mut out, &result, colour)?;
+    let show_progress = std::io::stderr().is_terminal();
+    let against = args.against.is_some();
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    let mut report = Report::default();
+    let progress = Progress::default();
+    let mut last_progress = Instant::now();
+    let mut failure: Option<anyhow::Error> = None;
+    let mut unrecorded = 0_u64;
+
+    let mut worker_peaks = None;
+    let consume = |job: JobResult| {
+        let mut result = job.result;
+        if let Some(filter) = &args.filter
+            && !result.name.contains(filter.as_str())
+            && !place(&result).contains(filter.as_str())
+        {
+            return ControlFlow::Continue(());
         }
-    }
-    if args.json {
-        writeln!(out, "{}", serde_json::json!({ "summary": summary, "module": runner.info() }))?;
+        let printed = result.status != Status::Pass || (result.line.is_none() && !against) || !result.warnings.is_empty();
+        // Redacting costs a walk of the result: done only where it will be shown.
+        if args.json || junit.is_some() || printed {
+            result.redact(&job.redactor);
+        }
+        report.add(&result);
+        let step = (|| -> anyhow::Result<()> {
+            if let Some(record) = &mut record {
+                match &job.record {
+                    Some(fixture) => writeln!(record, "{fixture}").context("cannot write the recording")?,
+                    None => unrecorded += 1,
+                }
+            }
+            if let Some(junit) = &mut junit {
+                junit.add(&result).context("cannot write the JUnit report")?;
+            }
+            if args.json {
+                writeln!(out, "{}", serde_json::to_string(&result)?)?;
+            } else if printed {
+                print_result(&mut out, &result, colour)?;
+            }
+            Ok(())
+        })();
+        if show_progress && last_progress.elapsed() > Duration::from_millis(200) {
+            last_progress = Instant::now();
+            let line = progress_line(
+                report.summary.passed as u64 + report.summary.failed as u64 + report.summary.errors as u64,
+                report.elapsed(),
+                progress.bytes_read.load(Ordering::Relaxed),
+                progress.bytes_total.load(Ordering::Relaxed),
+            );
+            let _ = out.flush();
+            eprint!("\r\x1b[2K{line}");
+        }
+        if let Err(error) = step {
+            failure = Some(error);
+            return ControlFlow::Break(());
+        }
+        if args.fail_fast && result.status != Status::Pass {
+            return ControlFlow::Break(());
+        }
+        ControlFlow::Continue(())
+    };
+    if jobs == 1 {
+        replay_stream(&runner, &found, &settings, &progress, consume);
     } else {
-        let info = runner.info();
-        writeln!(out, "module {} ({} bytes, sha256 {})", args.module.module.display(), info.size, info.sha256)?;
-        if summary.errors > 0 {
-            writeln!(out, "{} fixture(s) could not be read; counted as failed", summary.errors)?;
-        }
-        writeln!(out, "{} passed, {} failed", summary.passed, summary.failed + summary.errors)?;
+        let exe = std::env::current_exe().context("cannot find the runner's own executable to start workers")?;
+        let arguments: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+        let now = settings.run.now.to_iso_string();
+        let spawn = || {
+            std::process::Command::new(&exe)
+                .args(&arguments)
+                .arg("--worker")
+                .env(WORKER_NOW, &now)
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+        };
+        worker_peaks = Some(replay_in_processes(&found, jobs, &progress, spawn, consume).context("the replay's workers failed")?);
     }
-    Ok(summary.exit_code())
+    if show_progress {
+        eprint!("\r\x1b[2K");
+    }
+    if let Some(error) = failure {
+        return Err(error);
+    }
+    if let Some(mut record) = record {
+        record.flush().context("cannot write the recording")?;
+    }
+    if let Some(junit) = junit {
+        junit.finish(&report.summary, report.elapsed()).context("cannot write the JUnit report")?;
+    }
+    if let Some(peaks) = worker_peaks.filter(|peaks| peaks.total_bytes > 0) {
+        report.add_worker_memory(peaks.total_bytes, jobs, peaks.largest_bytes);
+    }
+    let info = runner.info();
+    if args.json {
+        let line = serde_json::json!({ "summary": report.summary, "module": info, "stats": report.stats() });
+        writeln!(out, "{line}")?;
+    } else {
+        let module_line = format!("module {} ({} bytes, sha256 {})", args.module.module.display(), info.size, info.sha256);
+        if against {
+            let changed = report.summary.failed + report.summary.errors;
+            writeln!(out, "against {}: {} unchanged, {changed} changed", show_paths(&paths), report.summary.passed)?;
+        }
+        if let Some(path) = &args.record {
+            let written = report.stats().events.saturating_sub(unrecorded);
+            writeln!(out, "recorded {written} event(s) to {}", path.display())?;
+            if unrecorded > 0 {
+                writeln!(out, "{unrecorded} event(s) not recorded: they could not be read or broke a limit (listed as failures)")?;
+            }
+        }
+        for line in report.text(&module_line, jobs) {
+            writeln!(out, "{line}")?;
+        }
+    }
+    out.flush()?;
+    Ok(report.summary.exit_code())
 }
 
 fn print_result(out: &mut impl Write, result: &FixtureResult, colour: bool) -> std::io::Result<()> {
@@ -63,9 +265,12 @@ fn print_result(out: &mut impl Write, result: &FixtureResult, colour: bool) -> s
         Status::Error => ("ERROR", "31"),
     };
     let label = if colour { format!("\x1b[{code}m{label}\x1b[0m") } else { label.to_owned() };
-    let mut line = format!("{label} {}", result.path.display());
+    let mut line = format!("{label} {}", place(result));
     if let Some(action) = &result.action {
         line.push_str(&format!("  {action}"));
+    }
+    if let Some(flow) = &result.flow {
+        line.push_str(&format!("  {}", flow.join(" → ")));
     }
     if let Some(usage) = &result.usage {
         line.push_str(&format!(
@@ -76,6 +281,9 @@ fn print_result(out: &mut impl Write, result: &FixtureResult, colour: bool) -> s
         ));
     }
     writeln!(out, "{line}")?;
+    for warning in &result.warnings {
+        writeln!(out, "      warning: {warning}")?;
+    }
     if result.status == Status::Pass {
         return Ok(());
     }
@@ -86,7 +294,65 @@ fn print_result(out: &mut impl Write, result: &FixtureResult, colour: bool) -> s
             writeln!(out, "      {line}")?;
         }
     }
+    if let (Some(expected), Some(actual)) = (&result.expected_flow, &result.actual_flow) {
+        writeln!(out, "      (- expected, + actual)")?;
+        for line in flow_diff(expected, actual) {
+            writeln!(out, "      {line}")?;
+        }
+    }
     Ok(())
+}
+
+/// A flow's steps and final state, side by side as a diff.
+fn flow_diff(expected: &runner::flow::FlowOutcome, actual: &runner::flow::FlowOutcome) -> Vec<String> {
+    let mut lines = Vec::new();
+    let steps = expected.steps.len().max(actual.steps.len());
+    for index in 0..steps {
+        let (e, a) = (expected.steps.get(index), actual.steps.get(index));
+        let name = a.or(e).map(|s| s.action.as_str()).unwrap_or("?");
+        lines.push(format!("  step {}: {name}", index + 1));
+        let none = Vec::new();
+        let (e, a) = (e.map_or(&none, |s| &s.effects), a.map_or(&none, |s| &s.effects));
+        lines.extend(diff(e, a).into_iter().map(|line| format!("  {line}")));
+    }
+    let show = |value: &serde_json::Value| serde_json::to_string(value).unwrap_or_default();
+    let (e, a) = (
+        serde_json::to_value(&expected.final_state).unwrap_or_default(),
+        serde_json::to_value(&actual.final_state).unwrap_or_default(),
+    );
+    lines.push("  final:".to_owned());
+    for key in ["app_metadata", "user_metadata", "id_token_claims", "access_token_claims", "denied"] {
+        let (ev, av) = (e.get(key), a.get(key));
+        match (ev, av) {
+            (ev, av) if ev == av => {
+                if let Some(v) = ev {
+                    lines.push(format!("      {key}: {}", show(v)));
+                }
+            }
+            (ev, av) => {
+                if let Some(v) = ev {
+                    lines.push(format!("  -   {key}: {}", show(v)));
+                }
+                if let Some(v) = av {
+                    lines.push(format!("  +   {key}: {}", show(v)));
+                }
+            }
+        }
+    }
+    lines
+}
+
+/// Inputs replayed in one process by default: under 4 MiB (a few thousand events) in all.
+fn small(inputs: &[runner::stream::Input]) -> bool {
+    const SMALL_BYTES: u64 = 4 * 1024 * 1024;
+    let mut total = 0_u64;
+    for input in inputs {
+        if input.path() == std::path::Path::new("-") {
+            return false;
+        }
+        total = total.saturating_add(std::fs::metadata(input.path()).map_or(0, |m| m.len()));
+    }
+    total < SMALL_BYTES
 }
 
 fn show_paths(paths: &[PathBuf]) -> String {

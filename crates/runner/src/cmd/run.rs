@@ -35,7 +35,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     })?;
     let now = parse_now(args.now.as_deref())?;
     let mut text = Vec::new();
-    if args.event == PathBuf::from("-") {
+    if args.event.as_os_str() == "-" {
         std::io::stdin().read_to_end(&mut text).context("cannot read the event from standard input")?;
     } else {
         text = std::fs::read(&args.event)

@@ -1,0 +1,252 @@
+'use strict';
+// Auth0 post-login Action: the shim around the Actions' WebAssembly module (actions-shim/shim.js).
+// The module decides; this file only feeds it the event and applies what it asks for:
+// - at load: decode and compile the inlined module once; if that fails, every login logs one
+//   line and proceeds;
+// - per login: pass the event's keys and secrets the decision reads (never the M2M client
+//   secret) and Date.now(); apply the effects it returns to `api`, in order;
+// - a Management API effect: a client-credentials token (cached in api.cache), then the
+//   request, with a per-request timeout, a total budget and bounded retries;
+// - nothing here throws: each failure is one log line, and the login proceeds.
+// `runner bundle` fills in the four __PLACEHOLDERS__ and drops whole-line comments.
+
+const zlib = require('zlib');
+
+const ACTION = __ACTION__;
+const MODULE_SHA256 = '__MODULE_SHA256__';
+// The module, brotli-compressed, then in Z85 (ZeroMQ's base 85: 4 bytes in 5 characters, no
+// quote or backslash among them), zero-padded to a multiple of 4 bytes.
+const MODULE_BROTLI_BYTES = __MODULE_BROTLI_BYTES__;
+const MODULE = '__MODULE__';
+
+// The shim's own log lines carry this tag; lines without it are the module's.
+const TAG = `${ACTION.name} [shim]: `;
+
+// One Management API effect: a request may take timeoutMs, all of them with their waits
+// budgetMs; a 429, a 5xx or a network error is retried `retries` times, after the wait the
+// answer names (Retry-After, x-ratelimit-reset) or backoffMs doubled per attempt.
+const POLICY = { timeoutMs: 3000, budgetMs: 8000, retries: 3, backoffMs: 300 };
+// Set only by tests (see the end of this file): a local base URL and smaller times.
+let testing = null;
+
+let wasm = null; // { module, instance }
+let loadError = null;
+try {
+  if (typeof WebAssembly !== 'object') throw new Error('WebAssembly is not available here');
+  const bytes = zlib.brotliDecompressSync(z85(MODULE).subarray(0, MODULE_BROTLI_BYTES));
+  wasm = { module: new WebAssembly.Module(bytes), instance: null };
+} catch (error) {
+  loadError = `the module could not be loaded (${short(error)})`;
+}
+
+function z85(text) {
+  const alphabet = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#';
+  const digit = new Uint8Array(256).fill(85);
+  for (let i = 0; i < 85; i++) digit[alphabet.charCodeAt(i)] = i;
+  // Bytes, as indexing them is faster than charCodeAt while the loop is still cold.
+  const chars = Buffer.from(text, 'latin1');
+  const out = Buffer.alloc((chars.length / 5) * 4);
+  for (let i = 0, o = 0; i < chars.length; i += 5, o += 4) {
+    let n = 0;
+    for (let j = i; j < i + 5; j++) {
+      const d = digit[chars[j]];
+      if (d === 85) throw new Error('the inlined module is not Z85');
+      n = n * 85 + d;
+    }
+    if (n > 0xffffffff) throw new Error('the inlined module is not Z85');
+    out[o] = n >>> 24;
+    out[o + 1] = n >>> 16;
+    out[o + 2] = n >>> 8;
+    out[o + 3] = n;
+  }
+  return out;
+}
+
+exports.onExecutePostLogin = async (event, api) => {
+  try {
+    if (loadError) return log(`${TAG}not run, login proceeds: ${loadError}`);
+    const answer = decide(event);
+    if (answer.error) {
+      return log(`${TAG}not run, login proceeds: module refused the event (${answer.error.code}): ${answer.error.message}`, event);
+    }
+    for (const effect of answer.effects) {
+      if (typeof effect.api === 'string') callApi(api, effect.api, effect.args);
+      else if (typeof effect.log === 'string') log(effect.log);
+      else if (effect.management_api) log(`${TAG}Management API ${await managementApi(effect.management_api, event, api)}`, event);
+    }
+  } catch (error) {
+    log(`${TAG}internal error, login proceeds: ${short(error)}`, event);
+  }
+};
+
+// Runs the decision: only the event keys and the secrets it reads cross into the module.
+function decide(event) {
+  const input = {};
+  for (const key of ACTION.event_keys) if (event[key] !== undefined) input[key] = event[key];
+  if (event.secrets && typeof event.secrets === 'object' && !Array.isArray(event.secrets)) {
+    input.secrets = {};
+    for (const name of ACTION.decision_secrets) {
+      if (event.secrets[name] !== undefined) input.secrets[name] = event.secrets[name];
+    }
+  }
+  return call(Buffer.from(JSON.stringify(input)), Date.now());
+}
+
+// One call through the module's ABI (crates/actions-wasm/src/abi.rs). One instance serves
+// every login; after a trap it is dropped, as its state cannot be trusted.
+function call(input, now) {
+  wasm.instance = wasm.instance || new WebAssembly.Instance(wasm.module, {});
+  const w = wasm.instance.exports;
+  try {
+    const ptr = w.alloc(input.length);
+    if (ptr === 0) throw new Error('module out of memory');
+    new Uint8Array(w.memory.buffer, ptr, input.length).set(input);
+    const answer = w[ACTION.export](ptr, input.length, now) >>> 0;
+    if (answer === 0) throw new Error('module out of memory');
+    const n = new DataView(w.memory.buffer).getUint32(answer, true);
+    const text = Buffer.from(w.memory.buffer, answer + 4, n).toString();
+    w.dealloc(answer, 4 + n);
+    w.dealloc(ptr, input.length);
+    return JSON.parse(text);
+  } catch (error) {
+    wasm.instance = null;
+    throw error;
+  }
+}
+
+// `api.user.setAppMetadata(...args)` for the path "user.setAppMetadata".
+function callApi(api, path, args) {
+  const names = path.split('.');
+  const method = names.pop();
+  const target = names.reduce((object, name) => (object == null ? object : object[name]), api);
+  if (target == null || typeof target[method] !== 'function') return log(`${TAG}api.${path} missing, skipped`);
+  target[method](...args);
+}
+
+// Performs one request; returns how it went, the end of a log line.
+async function managementApi(request, event, api) {
+  const { domain, clientId, clientSecret } = event.secrets || {};
+  if (!domain || !clientId || !clientSecret) return 'not sent: set the secrets domain, clientId, clientSecret';
+  const policy = { ...POLICY, ...testing };
+  const host = String(domain).replace(/^https?:\/\//, '').replace(/\/+$/, '');
+  const base = (testing && testing.baseUrl) || `https://${host}`;
+  const run = { deadline: Date.now() + policy.budgetMs, policy, requests: 0 };
+  const key = `m2m-token:${require('crypto').createHash('sha256').update(`${host} ${clientId}`).digest('hex').slice(0, 32)}`;
+  const cached = api.cache && api.cache.get(key);
+  let token = cached && typeof cached.value === 'string' && !(cached.expires_at <= Date.now()) ? cached.value : null;
+  let via = token ? 'cached token' : 'new token';
+  for (;;) {
+    if (!token) {
+      const got = await send(run, `${base}/oauth/token`, 'POST', null, {
+        grant_type: 'client_credentials',
+        client_id: clientId,
+        client_secret: clientSecret,
+        audience: `https://${host}/api/v2/`,
+      });
+      if (got.error || got.status !== 200) return `failed: token request ${outcome(got, run)}`;
+      let body;
+      try {
+        body = JSON.parse(got.text);
+      } catch {
+        body = null;
+      }
+      if (!body || typeof body.access_token !== 'string') return `failed: token answer is not JSON with an access_token (${run.requests} request(s))`;
+      token = body.access_token;
+      // Kept a minute less than the token lives, at most 24 h, if under 4 KB.
+      const ttl = Math.min(Number(body.expires_in) * 1000, 86400_000) - 60_000;
+      if (api.cache && ttl > 0 && token.length <= 4000) api.cache.set(key, token, { expires_at: Date.now() + ttl });
+    }
+    const got = await send(run, base + request.path, request.method, token, request.body);
+    if (got.status === 401 && via === 'cached token') {
+      // A cached token may be revoked before it expires: drop it, try once with a new one.
+      if (api.cache) api.cache.delete(key);
+      token = null;
+      via = 'cached token refused, new token';
+      continue;
+    }
+    const done = got.status >= 200 && got.status < 300;
+    return `${done ? 'done' : 'failed'}: ${request.method} ${outcome(got, run)}, ${via}`;
+  }
+}
+
+function outcome(got, run) {
+  const what = got.error || `HTTP ${got.status}${errorCode(got.text)}`;
+  return `${what} (${run.requests} request(s))`;
+}
+
+// One request, with the policy's retries. Resolves to { status, text } or { error }.
+async function send(run, url, method, token, body) {
+  const headers = { 'content-type': 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  for (let attempt = 0; ; attempt++) {
+    const timeout = Math.min(run.policy.timeoutMs, run.deadline - Date.now());
+    if (timeout <= 0) return { error: 'time budget spent' };
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), timeout);
+    run.requests++;
+    let response = null;
+    let text = '';
+    try {
+      response = await fetch(url, { method, headers, body: body == null ? undefined : JSON.stringify(body), signal: controller.signal });
+      text = await response.text();
+    } catch (error) {
+      if (controller.signal.aborted) return { error: `timed out after ${timeout} ms` };
+    } finally {
+      clearTimeout(timer);
+    }
+    const status = response ? response.status : 0; // 0: a network error
+    if (status !== 0 && status !== 429 && status < 500) return { status, text };
+    const what = status ? `HTTP ${status}` : 'network error';
+    if (attempt >= run.policy.retries) return { error: `${what}, retries used up` };
+    const wait = retryDelay(response, run.policy.backoffMs * 2 ** attempt);
+    if (Date.now() + wait >= run.deadline) return { error: `${what}, next try would pass the time budget` };
+    await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+}
+
+// The wait an answer asks for: Retry-After (seconds or a date), else x-ratelimit-reset (Unix
+// seconds), else `backoff` with up to half again of jitter.
+function retryDelay(response, backoff) {
+  const after = response && response.headers.get('retry-after');
+  const reset = response && response.headers.get('x-ratelimit-reset');
+  let ms = NaN;
+  if (after) ms = Number.isFinite(Number(after)) ? Number(after) * 1000 : Date.parse(after) - Date.now();
+  else if (reset) ms = Number(reset) * 1000 - Date.now();
+  return Number.isFinite(ms) ? Math.max(0, ms) : backoff + Math.floor(Math.random() * backoff * 0.5);
+}
+
+// Auth0's error bodies are {statusCode, error, message, errorCode?}: only the short code is kept.
+function errorCode(text) {
+  try {
+    const code = JSON.parse(text).errorCode || JSON.parse(text).error;
+    return /^[\w.:-]{1,64}$/.test(code) ? ` ${code}` : '';
+  } catch {
+    return '';
+  }
+}
+
+// One console.log line of at most 256 characters, with every secret value of `event` masked.
+function log(line, event) {
+  let text = String(line);
+  const secrets = (event && event.secrets) || {};
+  for (const value of Object.values(secrets)) {
+    if (typeof value === 'string' && value.length >= 4) text = text.split(value).join('***');
+  }
+  console.log(text.length <= 256 ? text : `${text.slice(0, 255)}…`);
+}
+
+function short(error) {
+  return String((error && error.message) || error).split('\n')[0].slice(0, 160);
+}
+
+// Test-only hook, under a symbol and not enumerable, so that nothing in Auth0 reaches it by
+// accident: configure({ baseUrl, timeoutMs, budgetMs, retries, backoffMs }) replaces the
+// Management API base URL and the policy (null restores production); memoryBytes() is the
+// size of the module instance's memory.
+Object.defineProperty(exports, Symbol.for('auth0-actions-rs.shim.testing'), {
+  value: Object.freeze({
+    configure: (overrides) => { testing = overrides || null; },
+    memoryBytes: () => (wasm && wasm.instance ? wasm.instance.exports.memory.buffer.byteLength : 0),
+    moduleSha256: MODULE_SHA256,
+  }),
+});

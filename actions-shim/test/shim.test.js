@@ -1,0 +1,181 @@
+'use strict';
+// The shim itself: what crosses into the module, what happens when loading fails or an input
+// is refused, that nothing throws, and that one warm instance serves many logins in flat memory.
+
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { test } = require('node:test');
+
+const { ACTIONS, TESTING, bundlePath, fakeApi, loadBundle } = require('./harness');
+
+async function logsOf(fn) {
+  const lines = [];
+  const original = console.log;
+  console.log = (...args) => lines.push(args.join(' '));
+  try {
+    await fn();
+  } finally {
+    console.log = original;
+  }
+  return lines;
+}
+
+const NEW_USER = { user: { user_id: 'auth0|1', app_metadata: {} }, stats: { logins_count: 3 }, request: { ip: '192.0.2.1' } };
+
+test('only the decision\'s event keys and secrets cross into the module, never the client secret', async () => {
+  const seen = [];
+  const Real = WebAssembly.Instance;
+  WebAssembly.Instance = function Instance(module, imports) {
+    const real = new Real(module, imports);
+    const exports = { ...real.exports };
+    for (const name of ['manage_subscription', 'set_default_member_role']) {
+      exports[name] = (ptr, len, now) => {
+        seen.push({ name, input: JSON.parse(Buffer.from(real.exports.memory.buffer, ptr, len).toString()), now });
+        return real.exports[name](ptr, len, now);
+      };
+    }
+    return { exports };
+  };
+  try {
+    const event = {
+      user: { user_id: 'auth0|1' },
+      organization: { id: 'org_1', metadata: {} },
+      stats: { logins_count: 2 },
+      request: { ip: '192.0.2.1' },
+      client: { client_id: 'c' },
+      secrets: { ROLE_ID: 'rol_1', TRIAL_DAYS: '7', domain: 'd.example', clientId: 'id', clientSecret: 'shh-secret' },
+    };
+    await logsOf(async () => {
+      for (const name of ACTIONS) await loadBundle(name).onExecutePostLogin(structuredClone(event), fakeApi([]));
+    });
+  } finally {
+    WebAssembly.Instance = Real;
+  }
+  assert.deepEqual(seen.map((s) => s.name), ['manage_subscription', 'set_default_member_role']);
+  assert.deepEqual(seen[0].input, {
+    user: { user_id: 'auth0|1' },
+    organization: { id: 'org_1', metadata: {} },
+    secrets: { TRIAL_DAYS: '7' },
+  });
+  assert.deepEqual(seen[1].input, {
+    user: { user_id: 'auth0|1' },
+    organization: { id: 'org_1', metadata: {} },
+    stats: { logins_count: 2 },
+    secrets: { ROLE_ID: 'rol_1' },
+  });
+  for (const { now } of seen) assert.ok(Math.abs(now - Date.now()) < 60_000);
+});
+
+test('without WebAssembly: every login logs one line and proceeds', async () => {
+  const saved = globalThis.WebAssembly;
+  let bundle;
+  globalThis.WebAssembly = undefined;
+  try {
+    bundle = loadBundle('Manage_Subscription');
+  } finally {
+    globalThis.WebAssembly = saved;
+  }
+  const record = [];
+  for (let i = 0; i < 2; i++) {
+    const lines = await logsOf(() => bundle.onExecutePostLogin(structuredClone(NEW_USER), fakeApi(record)));
+    assert.deepEqual(lines, ['Manage_Subscription [shim]: not run, login proceeds: the module could not be loaded (WebAssembly is not available here)']);
+  }
+  assert.deepEqual(record, []);
+});
+
+test('a damaged bundle: one line per login, and the login proceeds', async () => {
+  const code = fs.readFileSync(bundlePath('Manage_Subscription'), 'utf8');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shim-test-'));
+  try {
+    const cases = {
+      'not Z85': code.replace(/\nconst MODULE = '(.)/, "\nconst MODULE = '~"),
+      'not brotli': code.replace(/\nconst MODULE = '(.{50})/, "\nconst MODULE = '" + '0'.repeat(50)),
+    };
+    for (const [what, text] of Object.entries(cases)) {
+      const file = path.join(dir, `${what.replace(' ', '-')}.js`);
+      fs.writeFileSync(file, text);
+      const bundle = require(file);
+      const lines = await logsOf(() => bundle.onExecutePostLogin(structuredClone(NEW_USER), fakeApi([])));
+      assert.equal(lines.length, 1, what);
+      assert.match(lines[0], /^Manage_Subscription \[shim\]: not run, login proceeds: the module could not be loaded \(.+\)$/, what);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('an input the module refuses is logged with its code, and the login proceeds', async () => {
+  const bundle = loadBundle('Manage_Subscription');
+  const real = Date.now;
+  Date.now = () => NaN;
+  let lines;
+  try {
+    lines = await logsOf(() => bundle.onExecutePostLogin(structuredClone(NEW_USER), fakeApi([])));
+  } finally {
+    Date.now = real;
+  }
+  assert.equal(lines.length, 1);
+  assert.match(lines[0], /^Manage_Subscription \[shim\]: not run, login proceeds: module refused the event \(bad_now\): expected now as/);
+});
+
+test('nothing throws: odd events, a missing api, an api that throws', async () => {
+  const throwing = { user: { setAppMetadata() { throw new Error('boom with ROLE-SECRET-VALUE'); } }, idToken: {} };
+  const odd = [
+    [null, fakeApi([])],
+    [undefined, fakeApi([])],
+    [{ user: { user_id: 1n } }, fakeApi([])],
+    [structuredClone(NEW_USER), undefined],
+    [structuredClone(NEW_USER), {}],
+    [{ ...structuredClone(NEW_USER), secrets: { CLAIM_NAME: 'x', other: 'ROLE-SECRET-VALUE' } }, throwing],
+  ];
+  for (const name of ACTIONS) {
+    const bundle = loadBundle(name);
+    for (const [event, api] of odd) {
+      const lines = await logsOf(() => bundle.onExecutePostLogin(event, api));
+      for (const line of lines) {
+        assert.ok(line.length <= 256, line);
+        assert.ok(!line.includes('ROLE-SECRET-VALUE'), line);
+      }
+    }
+  }
+  // And the instance still works afterwards.
+  const record = [];
+  await logsOf(() => loadBundle('Manage_Subscription').onExecutePostLogin(structuredClone(NEW_USER), fakeApi(record)));
+  assert.equal(record.length, 2);
+});
+
+test('one warm instance serves 10,000 logins in flat memory', async () => {
+  const bundle = loadBundle('Manage_Subscription');
+  const hook = bundle[TESTING];
+  const big = { ...structuredClone(NEW_USER), user: { user_id: 'auth0|1', app_metadata: { blob: 'x'.repeat(30_000), subscription: 'team;2030-01-01T00:00:00.000Z;active' } } };
+  let baseline = 0;
+  const lines = await logsOf(async () => {
+    for (let i = 0; i < 10_000; i++) {
+      await bundle.onExecutePostLogin(i % 10 === 0 ? big : NEW_USER, fakeApi([]));
+      if (i === 99) baseline = hook.memoryBytes();
+    }
+  });
+  assert.deepEqual(lines, []);
+  assert.ok(baseline > 0);
+  assert.equal(hook.memoryBytes(), baseline, `memory grew from ${baseline} to ${hook.memoryBytes()} bytes`);
+});
+
+test('the test hook is not enumerable: Auth0 sees one export', () => {
+  const bundle = loadBundle('Set_Default_Member_Role');
+  assert.deepEqual(Object.keys(bundle), ['onExecutePostLogin']);
+  assert.equal(typeof bundle.onExecutePostLogin, 'function');
+});
+
+test('the bundle inlines the module the manifest names', () => {
+  for (const name of ACTIONS) {
+    const manifest = JSON.parse(fs.readFileSync(path.join(path.dirname(bundlePath(name)), 'manifest.json'), 'utf8'));
+    const code = fs.readFileSync(bundlePath(name));
+    assert.equal(manifest.name, name);
+    assert.equal(manifest.code_bytes, code.length);
+    assert.equal(manifest.code_sha256, require('node:crypto').createHash('sha256').update(code).digest('hex'));
+    assert.equal(loadBundle(name)[TESTING].moduleSha256, manifest.module_sha256);
+    assert.ok(code.length <= 100_000, `${name}: ${code.length} bytes`);
+  }
+});
