@@ -1,6 +1,8 @@
 //! `runner export`: the bundles in auth0-deploy-cli's directory layout or as Terraform JSON.
 
+use std::io::Write;
 use std::path::PathBuf;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     /// auth0-deploy-cli directory: actions/<name>.json, actions/<name>/code.js, triggers/triggers.json.
@@ -31,18 +33,18 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         Format::A0deploy => {
             let written = deploy::export::a0deploy(&bundles, &args.out, args.runtime.as_deref())?;
             for path in written {
-                println!("wrote {}", path.display());
+                writeln!(std::io::stdout(), "wrote {}", path.display())?;
             }
             let keywords: Vec<String> = bundles
                 .iter()
                 .flat_map(|b| b.manifest.secrets.iter().map(|s| deploy::export::a0deploy_keyword(b.name(), &s.name)))
                 .collect();
-            println!("secrets are ##KEYWORD## placeholders: give {} in AUTH0_KEYWORD_REPLACE_MAPPINGS", keywords.join(", "));
+            writeln!(std::io::stdout(), "secrets are ##KEYWORD## placeholders: give {} in AUTH0_KEYWORD_REPLACE_MAPPINGS", keywords.join(", "))?;
         }
         Format::Terraform => {
             deploy::export::terraform_to_file(&bundles, &args.out, args.runtime.as_deref())?;
-            println!("wrote {}", args.out.display());
-            println!("secrets are sensitive variables (var.<action>_<secret>); auth0_trigger_actions owns the whole post-login flow");
+            writeln!(std::io::stdout(), "wrote {}", args.out.display())?;
+            writeln!(std::io::stdout(), "secrets are sensitive variables (var.<action>_<secret>); auth0_trigger_actions owns the whole post-login flow")?;
         }
     }
     Ok(0)

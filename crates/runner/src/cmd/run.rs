@@ -1,6 +1,6 @@
 //! `runner run`: one Action on one event; prints the effects it asks for.
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::PathBuf;
 
 use actions_core::Action;
@@ -70,6 +70,6 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         "usage": call.usage,
         "module": runner.info(),
     });
-    println!("{}", serde_json::to_string_pretty(&report)?);
+    writeln!(std::io::stdout(), "{}", serde_json::to_string_pretty(&report)?)?;
     Ok(code)
 }
