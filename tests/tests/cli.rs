@@ -9,33 +9,19 @@
     clippy::indexing_slicing
 )]
 
-use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::{Value, json};
+use tests::{NOW, TempDir, module_path, root, runner_bin};
 
-const NOW: &str = "2024-09-16T23:58:28.392Z";
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn module() -> PathBuf {
-    root().join("dist/actions.wasm")
-}
 
 /// The binary, run from the workspace root, without colour.
 fn runner() -> Command {
-    let binary = root().join("target/debug/runner");
+    let binary = runner_bin();
     assert!(
-        binary.exists(),
-        "expected the runner at {}: build it first with `cargo xtask build`",
-        binary.display()
-    );
-    assert!(
-        module().exists(),
+        module_path().exists(),
         "expected the module at {}: build it first with `cargo xtask build`",
-        module().display()
+        module_path().display()
     );
     let mut command = Command::new(binary);
     command.current_dir(root()).env("NO_COLOR", "1");
@@ -104,7 +90,7 @@ fn a_failing_fixture_exits_1_with_a_diff() {
         .arg("replay")
         .arg(dir.path())
         .arg("--module")
-        .arg(module()));
+        .arg(module_path()));
 
     assert_eq!(code, 1, "{stdout}");
     assert!(stdout.contains("FAIL"), "{stdout}");
@@ -260,7 +246,7 @@ fn an_unreadable_fixture_is_reported_with_its_file_name() {
         .arg("replay")
         .arg(dir.path())
         .arg("--module")
-        .arg(module()));
+        .arg(module_path()));
 
     assert_eq!(code, 1, "{stdout}");
     let error_line = stdout
@@ -278,24 +264,3 @@ fn an_unreadable_fixture_is_reported_with_its_file_name() {
     );
 }
 
-/// A folder under the system's temporary directory, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(label: &str) -> Self {
-        let path = std::env::temp_dir().join(format!("actions-cli-{label}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).unwrap();
-        TempDir(path)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}

@@ -9,11 +9,12 @@
 // Helpers outside `#[test]` functions fail a test the way a test does: by panicking.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use mock_auth0::{CLIENT_SECRET, Fault, FaultKind, MockAuth0, SeedAction};
 use serde_json::Value;
+use tests::runner_bin;
 
 const MS: &str = "Manage_Subscription";
 const SDMR: &str = "Set_Default_Member_Role";
@@ -27,14 +28,8 @@ const SECRET_VALUES: [(&str, &str); 5] = [
     ("AUTH0_SECRET_Set_Default_Member_Role_clientSecret", "csec_SECRETVALUE_9b2c_do_not_print"),
 ];
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
 fn binary() -> PathBuf {
-    let binary = root().join("target/debug/runner");
-    assert!(binary.exists(), "expected the runner at {}: build it first with `cargo xtask build`", binary.display());
-    binary
+    runner_bin()
 }
 
 /// A temporary dist/ with tiny bundles of both Actions.

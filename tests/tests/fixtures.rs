@@ -9,37 +9,26 @@
     clippy::indexing_slicing
 )]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use actions_core::Timestamp;
-use runner::engine::{Limits, ModuleRunner};
+use runner::engine::ModuleRunner;
+use tests::{NOW, TempDir, module_runner, root};
 use runner::fixture::{Case, discover};
 use runner::replay::{FixtureResult, ReplayOptions, Status, diff, replay_one};
 
 /// Fewer than this means fixtures went missing (a folder moved, a glob broke).
 const MIN_FIXTURES: usize = 30;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
 fn module() -> ModuleRunner {
-    let path = root().join("dist/actions.wasm");
-    let bytes = std::fs::read(&path).unwrap_or_else(|error| {
-        panic!(
-            "cannot read the module {} ({error}): build it first with `cargo xtask build`",
-            path.display()
-        )
-    });
-    ModuleRunner::new(&bytes, Limits::default())
-        .unwrap_or_else(|error| panic!("cannot load {}: {error}", path.display()))
+    module_runner()
 }
 
 /// Fixtures that pin `now` ignore this; one that does not would give the same answer on
 /// every run rather than depend on the clock.
 fn options() -> ReplayOptions {
     ReplayOptions {
-        now: Timestamp::parse_js("2024-09-16T23:58:28.392Z").unwrap(),
+        now: Timestamp::parse_js(NOW).unwrap(),
     }
 }
 
@@ -149,27 +138,4 @@ fn a_fixture_that_expects_other_effects_fails_with_a_diff() {
         "{shown}"
     );
     assert!(shown.contains(r#"+ {"api":"idToken.setCustomClaim","args":["subscription","team;2025-01-31T00:00:00.000Z;active"]}"#), "{shown}");
-}
-
-/// A folder under the system's temporary directory, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(label: &str) -> Self {
-        let path =
-            std::env::temp_dir().join(format!("actions-fixtures-{label}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).unwrap();
-        TempDir(path)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }

@@ -11,7 +11,6 @@
     clippy::indexing_slicing
 )]
 
-use std::path::Path;
 use std::sync::OnceLock;
 
 use actions_core::{Action, Outcome, Timestamp};
@@ -26,13 +25,7 @@ const MAX_MS: i64 = 8_640_000_000_000_000;
 fn module_bytes() -> &'static [u8] {
     static BYTES: OnceLock<Vec<u8>> = OnceLock::new();
     BYTES.get_or_init(|| {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../dist/actions.wasm");
-        std::fs::read(&path).unwrap_or_else(|error| {
-            panic!(
-                "cannot read the module {} ({error}): build it first with `cargo xtask build`",
-                path.display()
-            )
-        })
+        tests::module_bytes()
     })
 }
 

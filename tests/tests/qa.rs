@@ -9,30 +9,11 @@ use std::process::{Command, Output};
 use std::sync::OnceLock;
 
 use actions_core::Timestamp;
-use runner::engine::{Limits, ModuleRunner};
 use runner::fixture::{Case, discover};
 use runner::replay::{ReplayOptions, Status, replay_one};
 use serde_json::{Value, json};
+use tests::{NOW, module_runner, root, runner_bin};
 
-const NOW: &str = "2024-09-16T23:58:28.392Z";
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn module_runner() -> ModuleRunner {
-    let bytes = std::fs::read(root().join("dist/actions.wasm")).expect("dist/actions.wasm: run `cargo xtask build` first");
-    ModuleRunner::new(&bytes, Limits::default()).unwrap()
-}
-
-/// The debug runner that `cargo xtask build` leaves beside the test binaries.
-fn runner_bin() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let profile_dir = exe.parent().and_then(Path::parent).unwrap();
-    let bin = profile_dir.join("runner");
-    assert!(bin.exists(), "{}: build the runner first with `cargo xtask build`", bin.display());
-    bin
-}
 
 /// A release runner, built once for the tests that replay hundreds of thousands of events
 /// (a debug build replays about 2,000 events/s on two cores; a release build about 15,000).

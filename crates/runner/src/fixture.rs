@@ -249,7 +249,7 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, std::io::Error> {
     let mut found = Vec::new();
     for path in paths {
         if path.is_dir() {
-            walk(path, &mut found)?;
+            found.extend(files_under(path)?.into_iter().filter(|p| p.extension().is_some_and(|ext| ext == "json")));
         } else {
             // A missing file is reported when it is read, with the fixture's other errors.
             found.push(path.clone());
@@ -258,18 +258,20 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, std::io::Error> {
     Ok(found)
 }
 
-fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), std::io::Error> {
+/// Every file under `dir`, folders walked, in a stable (sorted) order.
+pub fn files_under(dir: &Path) -> Result<Vec<PathBuf>, std::io::Error> {
     let mut entries: Vec<PathBuf> =
         std::fs::read_dir(dir)?.map(|entry| entry.map(|e| e.path())).collect::<Result<_, _>>()?;
     entries.sort();
+    let mut files = Vec::new();
     for path in entries {
         if path.is_dir() {
-            walk(&path, found)?;
-        } else if path.extension().is_some_and(|ext| ext == "json") {
-            found.push(path);
+            files.extend(files_under(&path)?);
+        } else {
+            files.push(path);
         }
     }
-    Ok(())
+    Ok(files)
 }
 
 #[cfg(test)]

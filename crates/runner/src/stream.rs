@@ -78,13 +78,8 @@ pub fn inputs(paths: &[PathBuf]) -> std::io::Result<Vec<Input>> {
 }
 
 fn walk(dir: &Path, found: &mut Vec<Input>) -> std::io::Result<()> {
-    let mut entries: Vec<PathBuf> =
-        std::fs::read_dir(dir)?.map(|entry| entry.map(|e| e.path())).collect::<Result<_, _>>()?;
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            walk(&path, found)?;
-        } else if is_lines(&path) {
+    for path in crate::fixture::files_under(dir)? {
+        if is_lines(&path) {
             found.push(Input::Lines(path));
         } else if path.extension().is_some_and(|ext| ext == "json") {
             found.push(Input::Fixture(path));
@@ -127,14 +122,7 @@ pub fn replay_stream(
     progress: &Progress,
     mut consume: impl FnMut(JobResult) -> ControlFlow<()>,
 ) {
-    let total: u64 = inputs
-        .iter()
-        .map(|input| match input {
-            Input::Lines(path) if path == Path::new("-") => 0,
-            other => std::fs::metadata(other.path()).map(|m| m.len()).unwrap_or(0),
-        })
-        .sum();
-    progress.bytes_total.store(total, Ordering::Relaxed);
+    progress.bytes_total.store(total_bytes(inputs), Ordering::Relaxed);
     let jobs = settings.jobs.max(1);
     let window = jobs * WINDOW_PER_WORKER;
     let (work_tx, work_rx) = bounded::<(u64, Vec<Item>)>(window);
@@ -363,7 +351,7 @@ fn job_from_line(path: &Path, line: u64, bytes: &[u8], settings: &RunSettings) -
     let value: Value = serde_json::from_slice(bytes)
         .map_err(|error| format!("{at}: expected a fixture or an event as one line of JSON, found invalid JSON ({error})"))?;
     let Value::Object(object) = &value else {
-        return Err(format!("{at}: expected a fixture or an event (a JSON object), found {}", kind(&value)));
+        return Err(format!("{at}: expected a fixture or an event (a JSON object), found {}", actions_core::event::json_type(&value)));
     };
     if !object.contains_key("event") {
         return Ok(Job::bare(path.to_path_buf(), Some(line), value, &settings.flow));
@@ -379,16 +367,17 @@ fn job_from_line(path: &Path, line: u64, bytes: &[u8], settings: &RunSettings) -
     Ok(job)
 }
 
-fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
+/// The size of every input, for the progress bar's ETA (standard input counts as 0).
+fn total_bytes(inputs: &[Input]) -> u64 {
+    inputs
+        .iter()
+        .map(|input| match input {
+            Input::Lines(path) if path == Path::new("-") => 0,
+            other => std::fs::metadata(other.path()).map(|m| m.len()).unwrap_or(0),
+        })
+        .sum()
 }
+
 
 #[cfg(test)]
 mod tests {
@@ -432,14 +421,7 @@ pub fn replay_in_processes(
     spawn: impl Fn() -> std::io::Result<std::process::Child>,
     mut consume: impl FnMut(JobResult) -> ControlFlow<()>,
 ) -> std::io::Result<WorkerPeaks> {
-    let total: u64 = inputs
-        .iter()
-        .map(|input| match input {
-            Input::Lines(path) if path == Path::new("-") => 0,
-            other => std::fs::metadata(other.path()).map(|m| m.len()).unwrap_or(0),
-        })
-        .sum();
-    progress.bytes_total.store(total, Ordering::Relaxed);
+    progress.bytes_total.store(total_bytes(inputs), Ordering::Relaxed);
     let workers = workers.max(1);
     let mut children = (0..workers).map(|_| spawn()).collect::<std::io::Result<Vec<_>>>()?;
     let mut stdins = Vec::with_capacity(workers);
