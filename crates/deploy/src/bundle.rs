@@ -4,13 +4,13 @@
 use std::path::{Path, PathBuf};
 
 use auth0_mgmt::actions::{Dependency, TriggerRef};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::DeployError;
 
 /// One secret an Action declares.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ManifestSecret {
     pub name: String,
@@ -18,8 +18,10 @@ pub struct ManifestSecret {
     pub note: String,
 }
 
-/// `manifest.json`, decoded strictly: these keys and no others.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+/// `manifest.json`, beside each `code.js`: `runner bundle` writes it (field order is the
+/// file's order), the deploy step and `replay --bundle` read it strictly, these keys and no
+/// others.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Manifest {
     pub name: String,

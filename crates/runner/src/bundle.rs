@@ -10,7 +10,8 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use actions_core::{ActionSpec, SecretSpec};
-use serde::{Deserialize, Serialize};
+use auth0_mgmt::actions::TriggerRef;
+pub use deploy::bundle::{Manifest, ManifestSecret};
 use sha2::{Digest, Sha256};
 
 use crate::engine::hex;
@@ -55,36 +56,6 @@ pub enum BundleError {
     Decompress(std::io::Error),
     #[error("the inlined module is larger than {MAX_MODULE_BYTES} bytes; not a module of ours")]
     ModuleTooLarge,
-}
-
-/// `manifest.json`, beside each `code.js`; the deploy step reads it. Field order is the
-/// file's order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Manifest {
-    pub name: String,
-    pub supported_triggers: Vec<Trigger>,
-    pub runtime: String,
-    pub secrets: Vec<ManifestSecret>,
-    pub dependencies: Vec<serde_json::Value>,
-    pub module_sha256: String,
-    pub code_sha256: String,
-    pub code_bytes: usize,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Trigger {
-    pub id: String,
-    pub version: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ManifestSecret {
-    pub name: String,
-    pub required: bool,
-    pub note: String,
 }
 
 /// One Action's deployable file and its manifest.
@@ -188,13 +159,13 @@ pub fn bundle(spec: &ActionSpec, module: &[u8], encoded: &Encoded) -> Result<Bun
     }
     let manifest = Manifest {
         name: spec.name.to_owned(),
-        supported_triggers: vec![Trigger { id: "post-login".to_owned(), version: "v3".to_owned() }],
+        supported_triggers: vec![TriggerRef { id: "post-login".to_owned(), version: "v3".to_owned() }],
         runtime: RUNTIME.to_owned(),
         secrets: spec.decision_secrets.iter().chain(spec.shim_secrets).map(manifest_secret).collect(),
         dependencies: Vec::new(),
         module_sha256,
         code_sha256: hex(&Sha256::digest(code.as_bytes())),
-        code_bytes: code.len(),
+        code_bytes: code.len() as u64,
     };
     Ok(Bundle { name: spec.name, code, manifest })
 }
@@ -303,7 +274,7 @@ mod tests {
         for spec in &SPECS {
             let bundle = bundle(spec, FAKE_MODULE, &encoded).unwrap();
             assert_eq!(extract_module(&bundle.code).unwrap(), FAKE_MODULE);
-            assert_eq!(bundle.manifest.code_bytes, bundle.code.len());
+            assert_eq!(bundle.manifest.code_bytes, bundle.code.len() as u64);
             assert!(!bundle.code.contains("__"), "a placeholder is left in {}", spec.name);
             assert!(bundle.code.contains(&format!("\"name\":\"{}\"", spec.name)));
         }

@@ -26,7 +26,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let mut out = std::io::stdout().lock();
     for bundle in &bundles {
         let path = write(&args.out, bundle).with_context(|| format!("cannot write the bundle of {}", bundle.name))?;
-        let bytes = bundle.manifest.code_bytes;
+        let bytes = bundle.code.len();
         let note = if bytes > TARGET_CODE_BYTES { "  (over the 50000-byte target)" } else { "" };
         writeln!(out, "{}  {bytes} bytes of {AUTH0_MAX_CODE_BYTES} allowed{note}", path.display())?;
     }
