@@ -72,6 +72,21 @@ pub fn parse_now(now: Option<&str>) -> anyhow::Result<Timestamp> {
     }
 }
 
+/// `--secret NAME=VALUE` flags as pairs. An error names the secret, never its value.
+pub fn parse_secrets(flags: &[String]) -> anyhow::Result<Vec<(String, String)>> {
+    flags
+        .iter()
+        .map(|secret| {
+            secret.split_once('=').map(|(k, v)| (k.to_owned(), v.to_owned())).with_context(|| {
+                format!(
+                    "expected --secret NAME=VALUE, found no '=' in the secret named {:?}",
+                    secret.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect::<String>()
+                )
+            })
+        })
+        .collect()
+}
+
 /// Colour only on a terminal, and never when `NO_COLOR` is set.
 pub fn use_colour() -> bool {
     use std::io::IsTerminal;

@@ -17,7 +17,7 @@ use runner::replay::{FixtureResult, JobResult, RunSettings, Status, diff};
 use runner::report::{Report, place, progress_line};
 use runner::stream::{Progress, StreamSettings, inputs, replay_in_processes, replay_stream, serve_worker};
 
-use super::{ModuleArgs, parse_now, use_colour};
+use super::{ModuleArgs, parse_now, parse_secrets, use_colour};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -77,18 +77,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
                 .with_context(|| format!("expected --flow to list Actions among {}, found {name:?}", known_actions()))
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let secrets = args
-        .secrets
-        .iter()
-        .map(|secret| {
-            secret.split_once('=').map(|(k, v)| (k.to_owned(), v.to_owned())).with_context(|| {
-                format!(
-                    "expected --secret NAME=VALUE, found no '=' in the secret named {:?}",
-                    secret.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect::<String>()
-                )
-            })
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
+    let secrets = parse_secrets(&args.secrets)?;
     let now = match std::env::var(WORKER_NOW) {
         Ok(now) if args.worker => parse_now(Some(&now))?,
         _ => parse_now(args.now.as_deref())?,

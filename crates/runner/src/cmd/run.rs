@@ -6,10 +6,10 @@ use std::path::PathBuf;
 use actions_core::Action;
 use anyhow::Context;
 use runner::engine::CallOutcome;
-use runner::fixture::{known_actions, module_input};
+use runner::fixture::{known_actions, merge_secrets, module_input};
 use serde_json::{Value, json};
 
-use super::{ModuleArgs, parse_now};
+use super::{ModuleArgs, parse_now, parse_secrets};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -46,15 +46,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let Value::Object(object) = &mut event else {
         anyhow::bail!("{}: expected the event to be a JSON object", args.event.display());
     };
-    for secret in &args.secrets {
-        let Some((name, value)) = secret.split_once('=') else {
-            anyhow::bail!("expected --secret NAME=VALUE, found no '=' in the secret named {:?}", secret.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect::<String>());
-        };
-        let secrets = object.entry("secrets").or_insert_with(|| json!({}));
-        if let Value::Object(secrets) = secrets {
-            secrets.insert(name.to_owned(), Value::String(value.to_owned()));
-        }
-    }
+    merge_secrets(object, parse_secrets(&args.secrets)?);
     let runner = args.module.load()?;
     let call = runner.call(action, &module_input(action.spec(), &event), now);
     let (effects, error, code) = match call.outcome {
