@@ -55,6 +55,7 @@ fn run(mut command: Command, what: &str) -> anyhow::Result<()> {
 
 /// Builds the module once and puts it where the runner, the bundler and the tests read it.
 fn build() -> anyhow::Result<PathBuf> {
+    ensure_wasm_target()?;
     let mut wasm = cargo();
     wasm.args(["build", "--package", "actions-wasm", "--target", "wasm32-unknown-unknown", "--profile", "wasm"]);
     run(wasm, "cargo build of the WebAssembly module")?;
@@ -75,6 +76,39 @@ fn build() -> anyhow::Result<PathBuf> {
     bundle.arg("bundle");
     run(bundle, "runner bundle")?;
     Ok(module)
+}
+
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+/// Adds the wasm target to the active toolchain when it lacks it. rustup installs the targets
+/// of `rust-toolchain.toml` only when it installs the toolchain itself, so a machine that had
+/// Rust 1.95.0 already would otherwise fail with "can't find crate for `std`".
+fn ensure_wasm_target() -> anyhow::Result<()> {
+    let sysroot = Command::new(std::env::var("RUSTC").unwrap_or_else(|_| "rustc".to_owned()))
+        .current_dir(root())
+        .args(["--print", "sysroot"])
+        .output()
+        .context("cannot run rustc --print sysroot")?;
+    let sysroot = PathBuf::from(String::from_utf8_lossy(&sysroot.stdout).trim());
+    if sysroot.join("lib/rustlib").join(WASM_TARGET).join("lib").is_dir() {
+        return Ok(());
+    }
+    let toolchain = sysroot.file_name().map(|name| name.to_string_lossy().into_owned());
+    let mut rustup = Command::new("rustup");
+    rustup.current_dir(root()).args(["target", "add", WASM_TARGET]);
+    if let Some(toolchain) = &toolchain {
+        rustup.args(["--toolchain", toolchain]);
+    }
+    eprintln!("adding the {WASM_TARGET} target to the toolchain with rustup");
+    match rustup.status() {
+        Ok(status) if status.success() => Ok(()),
+        Ok(status) => bail!("rustup target add {WASM_TARGET} failed ({status})"),
+        Err(_) => bail!(
+            "the active Rust toolchain ({}) has no {WASM_TARGET} target and rustup is not installed: \
+             install that target for this toolchain (with rustup: `rustup target add {WASM_TARGET}`)",
+            sysroot.display()
+        ),
+    }
 }
 
 /// The WebAssembly features rustc enables by default for wasm32-unknown-unknown; Node 18
