@@ -3,8 +3,8 @@
 // The module decides; this file only feeds it the event and applies what it asks for:
 // - at load: decode and compile the inlined module once; if that fails, every login logs one
 //   line and proceeds;
-// - per login: pass the event's keys and secrets the decision reads (never the M2M client
-//   secret) and Date.now(); apply the effects it returns to `api`, in order;
+// - per login: pass only the event's paths and secrets the decision reads (never the M2M
+//   client secret) and Date.now(); apply the effects it returns to `api`, in order;
 // - a Management API effect: a client-credentials token (cached in api.cache), then the
 //   request, with a per-request timeout, a total budget and bounded retries;
 // - nothing here throws: each failure is one log line, and the login proceeds.
@@ -79,17 +79,39 @@ exports.onExecutePostLogin = async (event, api) => {
   }
 };
 
-// Runs the decision: only the event keys and the secrets it reads cross into the module.
+// Runs the decision: only the paths it reads cross into the module.
 function decide(event) {
-  const input = {};
-  for (const key of ACTION.event_keys) if (event[key] !== undefined) input[key] = event[key];
-  if (event.secrets && typeof event.secrets === 'object' && !Array.isArray(event.secrets)) {
-    input.secrets = {};
-    for (const name of ACTION.decision_secrets) {
-      if (event.secrets[name] !== undefined) input.secrets[name] = event.secrets[name];
-    }
+  return call(Buffer.from(project(event, ACTION.paths)), Date.now());
+}
+
+// The module's input: `value` projected onto `tree` ([[key, subtree], ...], the paths the
+// Action declares in actions-core), as JSON text. The rule, which the runner applies too
+// (crates/actions-core/src/projection.rs; a test holds both byte for byte): an object on a
+// path keeps only the declared keys it has, in the tree's order; any other value keeps its
+// type: null, booleans, numbers and strings as they are, an array as [], an object at a
+// path's end as {}. `undefined` (and what JSON cannot hold) is absent. Returns undefined then.
+function project(value, tree) {
+  switch (typeof value) {
+    case 'string':
+    case 'number':
+    case 'boolean':
+      return JSON.stringify(value);
+    case 'object':
+      break;
+    default:
+      return undefined;
   }
-  return call(Buffer.from(JSON.stringify(input)), Date.now());
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return '[]';
+  let out = '{';
+  for (let i = 0; i < tree.length; i++) {
+    const node = tree[i];
+    const text = project(value[node[0]], node[1]);
+    if (text === undefined) continue;
+    if (out.length > 1) out += ',';
+    out += JSON.stringify(node[0]) + ':' + text;
+  }
+  return out + '}';
 }
 
 // One call through the module's ABI (crates/actions-wasm/src/abi.rs). One instance serves
@@ -242,11 +264,12 @@ function short(error) {
 // Test-only hook, under a symbol and not enumerable, so that nothing in Auth0 reaches it by
 // accident: configure({ baseUrl, timeoutMs, budgetMs, retries, backoffMs }) replaces the
 // Management API base URL and the policy (null restores production); memoryBytes() is the
-// size of the module instance's memory.
+// size of the module instance's memory; project(event) is the module's input for an event.
 Object.defineProperty(exports, Symbol.for('auth0-actions-rs.shim.testing'), {
   value: Object.freeze({
     configure: (overrides) => { testing = overrides || null; },
     memoryBytes: () => (wasm && wasm.instance ? wasm.instance.exports.memory.buffer.byteLength : 0),
     moduleSha256: MODULE_SHA256,
+    project: (event) => project(event, ACTION.paths),
   }),
 });

@@ -9,7 +9,6 @@ use std::time::Instant;
 
 use actions_core::{Action, Timestamp};
 use runner::engine::{Limits, ModuleRunner};
-use runner::fixture::module_input;
 use runner::flow::{DEFAULT_FLOW, FlowAction, run_flow};
 use runner::generate::{Rng, event};
 
@@ -36,14 +35,13 @@ fn where_the_time_goes() {
     let mut rng = Rng::new(1);
     let event = event(&mut rng, 0, now);
     let line = serde_json::to_vec(&event).unwrap();
-    let input = module_input(Action::ManageSubscription.spec(), &event);
     let flow: Vec<FlowAction> = DEFAULT_FLOW.into_iter().map(FlowAction::Module).collect();
     let n = 20_000;
     per_call("fresh instance, input refused (\"[]\")", n, || {
-        runner.call(Action::ManageSubscription, b"[]", now);
+        runner.call(Action::ManageSubscription, &serde_json::json!([]), now);
     });
     per_call("Manage_Subscription on a typical event", n, || {
-        runner.call(Action::ManageSubscription, &input, now);
+        runner.call(Action::ManageSubscription, &event, now);
     });
     per_call("parse one JSON line (1.3 KB)", n, || {
         let _: serde_json::Value = serde_json::from_slice(&line).unwrap();

@@ -12,6 +12,7 @@ pub mod effect;
 pub mod event;
 mod log;
 mod manage_subscription;
+pub mod projection;
 mod set_default_member_role;
 pub mod time;
 mod url;
@@ -31,8 +32,9 @@ pub enum Action {
     SetDefaultMemberRole,
 }
 
-/// What a deployable Action needs around its logic: the name it has on the tenant, the parts
-/// of the event its decision reads, and the secrets it reads.
+/// What a deployable Action needs around its logic: the name it has on the tenant, the paths
+/// of the event its decision reads, and the secrets it reads. Both hosts derive the module's
+/// input from `event_paths` and `decision_secrets` alone (see [`projection`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ActionSpec {
     pub action: Action,
@@ -40,8 +42,9 @@ pub struct ActionSpec {
     pub name: &'static str,
     /// The name of the module's export that runs this Action.
     pub export: &'static str,
-    /// Top-level keys of `event` the decision reads; nothing else is passed to the module.
-    pub event_keys: &'static [&'static str],
+    /// Dotted paths of `event` the decision reads (`user.app_metadata.subscription`); only
+    /// these cross into the module, with the types of the objects along them kept.
+    pub event_paths: &'static [&'static str],
     /// Secrets the decision reads: these, and only these, are passed to the module.
     pub decision_secrets: &'static [SecretSpec],
     /// Secrets the shim itself uses to perform effects; never passed to the module.
@@ -61,7 +64,11 @@ pub const SPECS: [ActionSpec; 2] = [
         action: Action::ManageSubscription,
         name: "Manage_Subscription",
         export: "manage_subscription",
-        event_keys: &["user", "organization"],
+        event_paths: &[
+            "user.app_metadata.subscription",
+            "organization.id",
+            "organization.metadata.subscription",
+        ],
         decision_secrets: &[
             SecretSpec {
                 name: "TRIAL_DAYS",
@@ -81,7 +88,7 @@ pub const SPECS: [ActionSpec; 2] = [
         action: Action::SetDefaultMemberRole,
         name: "Set_Default_Member_Role",
         export: "set_default_member_role",
-        event_keys: &["user", "organization", "stats"],
+        event_paths: &["organization.id", "stats.logins_count", "user.user_id"],
         decision_secrets: &[SecretSpec {
             name: "ROLE_ID",
             required: true,
@@ -109,6 +116,16 @@ pub const SPECS: [ActionSpec; 2] = [
         ],
     },
 ];
+
+impl ActionSpec {
+    /// Every path the decision reads, as keys: `event_paths` split on dots, then
+    /// `secrets.NAME` for each decision secret (a secret's name is one key, dots and all).
+    pub fn paths(&self) -> impl Iterator<Item = Vec<&'static str>> + '_ {
+        let event = self.event_paths.iter().map(|path| path.split('.').collect());
+        let secrets = self.decision_secrets.iter().map(|secret| vec!["secrets", secret.name]);
+        event.chain(secrets)
+    }
+}
 
 impl Action {
     pub const ALL: [Action; 2] = [Action::ManageSubscription, Action::SetDefaultMemberRole];

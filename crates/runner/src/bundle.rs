@@ -126,8 +126,7 @@ pub fn bundle(spec: &ActionSpec, module: &[u8], encoded: &Encoded) -> Result<Bun
     let action = serde_json::json!({
         "name": spec.name,
         "export": spec.export,
-        "event_keys": spec.event_keys,
-        "decision_secrets": spec.decision_secrets.iter().map(|s| s.name).collect::<Vec<_>>(),
+        "paths": actions_core::projection::path_tree_json(spec),
     });
     let template = strip_comment_lines(SHIM_TEMPLATE);
     for placeholder in [ACTION_PLACEHOLDER, SHA_PLACEHOLDER, LENGTH_PLACEHOLDER, MODULE_PLACEHOLDER] {

@@ -7,7 +7,9 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use actions_core::projection::project;
 use actions_core::{Action, Effect, InputErrorData, Outcome, Timestamp};
+use serde_json::Value;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use wasmtime::{
@@ -165,16 +167,20 @@ impl ModuleRunner {
         self.limits
     }
 
-    /// Runs `action` on one event in a fresh instance.
-    pub fn call(&self, action: Action, event_json: &[u8], now: Timestamp) -> CallResult {
-        self.call_within(action, event_json, now, self.limits.time)
+    /// Runs `action` on one event in a fresh instance. Only the paths the Action's decision
+    /// reads cross into the module ([`actions_core::projection`]), exactly as the shim sends
+    /// them: there is no way to hand the module a whole event.
+    pub fn call(&self, action: Action, event: &Value, now: Timestamp) -> CallResult {
+        self.call_within(action, event, now, self.limits.time)
     }
 
     /// As [`ModuleRunner::call`], with at most `time` of wall-clock time (never more than the
     /// runner's own limit): a flow gives each Action what the flow has left.
-    pub fn call_within(&self, action: Action, event_json: &[u8], now: Timestamp, time: Duration) -> CallResult {
+    pub fn call_within(&self, action: Action, event: &Value, now: Timestamp, time: Duration) -> CallResult {
         let time = time.min(self.limits.time);
         let started = Instant::now();
+        let event_json = project(action.spec(), event);
+        let event_json = event_json.as_slice();
         let mut store = Store::new(
             &self.engine,
             CallState { limit: self.limits.memory_bytes, peak: 0, denied: false },
@@ -384,7 +390,7 @@ mod tests {
     #[test]
     fn an_endless_loop_runs_out_of_fuel() {
         let runner = runner(&misbehaving("(loop br 0) i32.const 0"), Limits { fuel: 10_000, ..Limits::default() });
-        let result = runner.call(Action::ManageSubscription, b"{}", now());
+        let result = runner.call(Action::ManageSubscription, &Value::Object(serde_json::Map::new()), now());
         assert_eq!(result.outcome, CallOutcome::Failed(Failure::OutOfFuel { limit: 10_000 }));
         assert_eq!(result.usage.instructions, 10_000);
     }
@@ -393,7 +399,7 @@ mod tests {
     fn an_endless_loop_runs_out_of_time_when_fuel_is_plenty() {
         let limits = Limits { fuel: u64::MAX / 2, time: Duration::from_millis(50), ..Limits::default() };
         let runner = runner(&misbehaving("(loop br 0) i32.const 0"), limits);
-        let result = runner.call(Action::ManageSubscription, b"{}", now());
+        let result = runner.call(Action::ManageSubscription, &Value::Object(serde_json::Map::new()), now());
         assert!(matches!(result.outcome, CallOutcome::Failed(Failure::OutOfTime { .. })), "{result:?}");
     }
 
@@ -401,14 +407,14 @@ mod tests {
     fn growing_past_the_cap_runs_out_of_memory() {
         let body = "(drop (memory.grow (i32.const 100))) unreachable";
         let runner = runner(&misbehaving(body), Limits { memory_bytes: 4 * WASM_PAGE, ..Limits::default() });
-        let result = runner.call(Action::ManageSubscription, b"{}", now());
+        let result = runner.call(Action::ManageSubscription, &Value::Object(serde_json::Map::new()), now());
         assert_eq!(result.outcome, CallOutcome::Failed(Failure::OutOfMemory { limit: 4 * WASM_PAGE }));
     }
 
     #[test]
     fn an_answer_outside_memory_breaks_the_abi() {
         let runner = runner(&misbehaving("i32.const 70000"), Limits::default());
-        let result = runner.call(Action::ManageSubscription, b"{}", now());
+        let result = runner.call(Action::ManageSubscription, &Value::Object(serde_json::Map::new()), now());
         assert!(matches!(result.outcome, CallOutcome::Failed(Failure::BadAnswer(_))), "{result:?}");
     }
 

@@ -22,7 +22,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use actions_core::{Action, ActionSpec, Effect, Timestamp};
+use actions_core::{Action, Effect, Timestamp};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -73,7 +73,7 @@ pub enum FixtureError {
     #[error("{path}: cannot read the file: {source}")]
     Read { path: PathBuf, source: std::io::Error },
     #[error("{path}: {source}")]
-    Decode { path: PathBuf, source: serde_json::Error },
+    Decode { path: PathBuf, source: crate::json::JsonError },
     #[error("{path}: expected \"action\" to be one of {known}, found {found:?}")]
     UnknownAction { path: PathBuf, found: String, known: String },
     #[error("{path}: expected \"now\" as an ISO 8601 date such as 2024-09-17T23:58:28.392Z, found {found:?} ({reason})")]
@@ -121,7 +121,7 @@ impl Case {
     pub fn load(path: &Path) -> Result<Case, FixtureError> {
         let text = std::fs::read(path)
             .map_err(|source| FixtureError::Read { path: path.to_owned(), source })?;
-        let fixture: Fixture = serde_json::from_slice(&text)
+        let fixture: Fixture = crate::json::from_slice(&text)
             .map_err(|source| FixtureError::Decode { path: path.to_owned(), source })?;
         Case::from_fixture(path, fixture)
     }
@@ -222,28 +222,6 @@ pub fn known_actions() -> String {
     Action::ALL.iter().map(|a| a.name()).collect::<Vec<_>>().join(", ")
 }
 
-/// The JSON the module receives for `event`: only the top-level keys the Action's decision
-/// reads, and only the secrets it reads. The shim sends exactly this projection.
-pub fn module_input(spec: &ActionSpec, event: &Value) -> Vec<u8> {
-    let mut input = Map::new();
-    if let Value::Object(event) = event {
-        for key in spec.event_keys {
-            if let Some(value) = event.get(*key) {
-                input.insert((*key).to_owned(), value.clone());
-            }
-        }
-        if let Some(Value::Object(secrets)) = event.get("secrets") {
-            let wanted: Map<String, Value> = spec
-                .decision_secrets
-                .iter()
-                .filter_map(|secret| Some((secret.name.to_owned(), secrets.get(secret.name)?.clone())))
-                .collect();
-            input.insert("secrets".to_owned(), Value::Object(wanted));
-        }
-    }
-    serde_json::to_vec(&Value::Object(input)).unwrap_or_default()
-}
-
 /// Every `.json` file under `paths` (files as given, folders walked), in a stable order.
 pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, std::io::Error> {
     let mut found = Vec::new();
@@ -286,16 +264,5 @@ mod tests {
         }))
         .unwrap_err();
         assert!(error.to_string().contains("unknown field `expected`"), "{error}");
-    }
-
-    #[test]
-    fn the_module_sees_only_what_the_decision_reads() {
-        let spec = Action::SetDefaultMemberRole.spec();
-        let event = json!({
-            "user": {"user_id": "u"}, "stats": {"logins_count": 1}, "request": {"ip": "1.2.3.4"},
-            "secrets": {"ROLE_ID": "rol_1", "clientSecret": "shh", "domain": "d"}
-        });
-        let input: Value = serde_json::from_slice(&module_input(spec, &event)).unwrap();
-        assert_eq!(input, json!({"user": {"user_id": "u"}, "stats": {"logins_count": 1}, "secrets": {"ROLE_ID": "rol_1"}}));
     }
 }

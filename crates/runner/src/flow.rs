@@ -20,7 +20,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::engine::{CallOutcome, Failure, ModuleRunner, Usage};
-use crate::fixture::module_input;
 
 /// The flow a tenant of this project binds: subscription first, then the member role.
 pub const DEFAULT_FLOW: [Action; 2] = [Action::ManageSubscription, Action::SetDefaultMemberRole];
@@ -131,8 +130,7 @@ pub fn run_flow(runner: &ModuleRunner, actions: &[FlowAction], event: &Value, no
                     failure = Some(out_of_time(name, budget));
                     break;
                 };
-                let input = module_input(action.spec(), current.as_ref().unwrap_or(event));
-                let call = runner.call_within(action, &input, now, left);
+                let call = runner.call_within(action, current.as_ref().unwrap_or(event), now, left);
                 usage.instructions = usage.instructions.saturating_add(call.usage.instructions);
                 usage.memory_bytes = usage.memory_bytes.max(call.usage.memory_bytes);
                 match call.outcome {

@@ -9,6 +9,7 @@ pub mod engine;
 pub mod fixture;
 pub mod flow;
 pub mod generate;
+pub mod json;
 pub mod junit;
 pub mod redact;
 pub mod replay;

@@ -136,18 +136,25 @@ pub fn replay_stream(
         let stop = &stop;
         scope.spawn(move || read_all(inputs, progress, &token_rx, |batch| work_tx.send(batch).is_ok()));
         for _ in 0..jobs {
-            let (work_rx, done_tx) = (work_rx.clone(), done_tx.clone());
-            scope.spawn(move || {
-                for (seq, items) in work_rx {
-                    if stop.load(Ordering::Relaxed) {
-                        continue;
-                    }
-                    let results = items.into_iter().map(|item| run_item(runner, item, &settings.run)).collect();
-                    if done_tx.send((seq, results)).is_err() {
-                        break;
+            let work = || {
+                let (work_rx, done_tx) = (work_rx.clone(), done_tx.clone());
+                move || {
+                    for (seq, items) in work_rx {
+                        if stop.load(Ordering::Relaxed) {
+                            continue;
+                        }
+                        let results = items.into_iter().map(|item| run_item(runner, item, &settings.run)).collect();
+                        if done_tx.send((seq, results)).is_err() {
+                            break;
+                        }
                     }
                 }
-            });
+            };
+            // Events may nest up to `json::MAX_DEPTH` levels: their thread needs the room.
+            let worker = std::thread::Builder::new().stack_size(crate::json::THREAD_STACK_BYTES);
+            if worker.spawn_scoped(scope, work()).is_err() {
+                scope.spawn(work());
+            }
         }
         drop(done_tx);
         drop(work_rx);
@@ -348,7 +355,7 @@ fn run_item(runner: &ModuleRunner, item: Item, settings: &RunSettings) -> JobRes
 /// object), run through the settings' flow.
 fn job_from_line(path: &Path, line: u64, bytes: &[u8], settings: &RunSettings) -> Result<Job, String> {
     let at = format!("{}:{line}", path.display());
-    let value: Value = serde_json::from_slice(bytes)
+    let value: Value = crate::json::from_slice(bytes)
         .map_err(|error| format!("{at}: expected a fixture or an event as one line of JSON, found invalid JSON ({error})"))?;
     let Value::Object(object) = &value else {
         return Err(format!("{at}: expected a fixture or an event (a JSON object), found {}", actions_core::event::json_type(&value)));
@@ -601,5 +608,5 @@ fn read_result(input: &mut impl Read) -> std::io::Result<JobResult> {
     let bytes = read_bytes(input).map_err(|error| {
         std::io::Error::new(error.kind(), format!("a worker process ended before answering: {error}"))
     })?;
-    serde_json::from_slice(&bytes).map_err(std::io::Error::other)
+    crate::json::from_slice(&bytes).map_err(std::io::Error::other)
 }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use actions_core::Action;
 use anyhow::Context;
 use runner::engine::CallOutcome;
-use runner::fixture::{known_actions, merge_secrets, module_input};
+use runner::fixture::{known_actions, merge_secrets};
 use serde_json::{Value, json};
 
 use super::{ModuleArgs, parse_now, parse_secrets};
@@ -41,14 +41,14 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         text = std::fs::read(&args.event)
             .with_context(|| format!("cannot read the event {}", args.event.display()))?;
     }
-    let mut event: Value = serde_json::from_slice(&text)
+    let mut event: Value = runner::json::from_slice(&text)
         .with_context(|| format!("{}: expected a JSON event", args.event.display()))?;
     let Value::Object(object) = &mut event else {
         anyhow::bail!("{}: expected the event to be a JSON object", args.event.display());
     };
     merge_secrets(object, parse_secrets(&args.secrets)?);
     let runner = args.module.load()?;
-    let call = runner.call(action, &module_input(action.spec(), &event), now);
+    let call = runner.call(action, &event, now);
     let (effects, error, code) = match call.outcome {
         CallOutcome::Effects(effects) => (Some(effects), None, 0),
         CallOutcome::Refused(error) => (None, Some(format!("the module refused the event ({}): {}", error.code, error.message)), 1),
