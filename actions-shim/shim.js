@@ -29,12 +29,12 @@ const POLICY = { timeoutMs: 3000, budgetMs: 8000, retries: 3, backoffMs: 300 };
 // Set only by tests (see the end of this file): a local base URL and smaller times.
 let testing = null;
 
-let wasm = null; // { module, instance }
+let wasm = null; // { module, instance, bytes }
 let loadError = null;
 try {
   if (typeof WebAssembly !== 'object') throw new Error('WebAssembly is not available here');
   const bytes = zlib.brotliDecompressSync(z85(MODULE).subarray(0, MODULE_BROTLI_BYTES));
-  wasm = { module: new WebAssembly.Module(bytes), instance: null };
+  wasm = { module: new WebAssembly.Module(bytes), instance: null, bytes: null };
 } catch (error) {
   loadError = `the module could not be loaded (${short(error)})`;
 }
@@ -81,15 +81,20 @@ exports.onExecutePostLogin = async (event, api) => {
 
 // Runs the decision: only the paths it reads cross into the module.
 function decide(event) {
-  return call(Buffer.from(project(event, ACTION.paths)), Date.now());
+  return call(project(event, PATHS), Date.now());
 }
 
-// The module's input: `value` projected onto `tree` ([[key, subtree], ...], the paths the
-// Action declares in actions-core), as JSON text. The rule, which the runner applies too
+// ACTION.paths with each key also as JSON text, once: [[key, '"key":', subtree], ...].
+const PATHS = (function quote(tree) {
+  return tree.map(([key, children]) => [key, `${JSON.stringify(key)}:`, quote(children)]);
+})(ACTION.paths);
+
+// The module's input: `value` projected onto `tree` (the paths the Action declares in
+// actions-core), as JSON text. The rule, which the runner applies too
 // (crates/actions-core/src/projection.rs; a test holds both byte for byte): an object on a
 // path keeps only the declared keys it has, in the tree's order; any other value keeps its
 // type: null, booleans, numbers and strings as they are, an array as [], an object at a
-// path's end as {}. `undefined` (and what JSON cannot hold) is absent. Returns undefined then.
+// path's end as {}. `undefined` (and what JSON cannot hold) is absent: undefined is returned.
 function project(value, tree) {
   switch (typeof value) {
     case 'string':
@@ -103,37 +108,49 @@ function project(value, tree) {
   }
   if (value === null) return 'null';
   if (Array.isArray(value)) return '[]';
-  let out = '{';
+  let out = '';
   for (let i = 0; i < tree.length; i++) {
     const node = tree[i];
-    const text = project(value[node[0]], node[1]);
-    if (text === undefined) continue;
-    if (out.length > 1) out += ',';
-    out += JSON.stringify(node[0]) + ':' + text;
+    const text = project(value[node[0]], node[2]);
+    if (text !== undefined) out += (out === '' ? '' : ',') + node[1] + text;
   }
-  return out + '}';
+  return `{${out}}`;
 }
 
+// The answer with no effects, the most common one, is not parsed again each time.
+const NO_EFFECTS_TEXT = '{"effects":[]}';
+const NO_EFFECTS = Object.freeze({ effects: Object.freeze([]) });
+
 // One call through the module's ABI (crates/actions-wasm/src/abi.rs). One instance serves
-// every login; after a trap it is dropped, as its state cannot be trusted.
-function call(input, now) {
-  wasm.instance = wasm.instance || new WebAssembly.Instance(wasm.module, {});
+// every login; after a trap it is dropped, as its state cannot be trusted. `wasm.bytes` is a
+// Buffer over the instance's memory, made again when the memory grows (its old buffer is
+// then detached).
+function call(text, now) {
+  if (!wasm.instance) wasm.instance = new WebAssembly.Instance(wasm.module, {});
   const w = wasm.instance.exports;
   try {
-    const ptr = w.alloc(input.length);
+    const length = Buffer.byteLength(text);
+    const ptr = w.alloc(length);
     if (ptr === 0) throw new Error('module out of memory');
-    new Uint8Array(w.memory.buffer, ptr, input.length).set(input);
-    const answer = w[ACTION.export](ptr, input.length, now) >>> 0;
+    bytesOf(w).write(text, ptr, length, 'utf8');
+    const answer = w[ACTION.export](ptr, length, now) >>> 0;
     if (answer === 0) throw new Error('module out of memory');
-    const n = new DataView(w.memory.buffer).getUint32(answer, true);
-    const text = Buffer.from(w.memory.buffer, answer + 4, n).toString();
+    const bytes = bytesOf(w);
+    const n = bytes.readUInt32LE(answer);
+    const result = bytes.toString('utf8', answer + 4, answer + 4 + n);
     w.dealloc(answer, 4 + n);
-    w.dealloc(ptr, input.length);
-    return JSON.parse(text);
+    w.dealloc(ptr, length);
+    return result === NO_EFFECTS_TEXT ? NO_EFFECTS : JSON.parse(result);
   } catch (error) {
     wasm.instance = null;
+    wasm.bytes = null;
     throw error;
   }
+}
+
+function bytesOf(w) {
+  if (!wasm.bytes || wasm.bytes.buffer !== w.memory.buffer) wasm.bytes = Buffer.from(w.memory.buffer);
+  return wasm.bytes;
 }
 
 // `api.user.setAppMetadata(...args)` for the path "user.setAppMetadata".
@@ -270,6 +287,6 @@ Object.defineProperty(exports, Symbol.for('auth0-actions-rs.shim.testing'), {
     configure: (overrides) => { testing = overrides || null; },
     memoryBytes: () => (wasm && wasm.instance ? wasm.instance.exports.memory.buffer.byteLength : 0),
     moduleSha256: MODULE_SHA256,
-    project: (event) => project(event, ACTION.paths),
+    project: (event) => project(event, PATHS),
   }),
 });

@@ -76,3 +76,40 @@ fn where_the_time_goes() {
         println!("default flow on {threads} thread(s)                      {rate:>8.0} events/s");
     }
 }
+
+/// Instructions each Action executes on every event of `test-events/` (every fixture's event
+/// through both Actions), as fuel counts them: the median, the smallest and the largest.
+#[test]
+#[ignore = "a benchmark: run it with --ignored --nocapture"]
+fn instructions_per_action_over_test_events() {
+    use runner::engine::CallOutcome;
+    use runner::fixture::{Case, discover};
+
+    let runner = ModuleRunner::new(&module(), Limits::default()).unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let now = Timestamp::parse_js("2024-09-16T23:58:28.392Z").unwrap();
+    let cases: Vec<Case> =
+        discover(&[root.join("test-events")]).unwrap().iter().map(|path| Case::load(path).unwrap()).collect();
+    let mut all = Vec::new();
+    for action in Action::ALL {
+        let mut counts: Vec<u64> = cases
+            .iter()
+            .map(|case| {
+                let call = runner.call(action, &case.event, case.now.unwrap_or(now));
+                assert!(matches!(call.outcome, CallOutcome::Effects(_)), "{}: {:?}", case.path.display(), call.outcome);
+                call.usage.instructions
+            })
+            .collect();
+        counts.sort_unstable();
+        all.extend_from_slice(&counts);
+        println!(
+            "{action:<24} events {:>4}  median {:>7}  min {:>7}  max {:>7}",
+            counts.len(),
+            counts[counts.len() / 2],
+            counts[0],
+            counts[counts.len() - 1]
+        );
+    }
+    all.sort_unstable();
+    println!("{:<24} calls  {:>4}  median {:>7}", "both Actions", all.len(), all[all.len() / 2]);
+}

@@ -11,6 +11,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::json::{write_str, write_value};
+
 /// One effect, in the order the Action asks for it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "WireEffect", into = "WireEffect")]
@@ -77,7 +79,7 @@ impl ApiCall {
                 Ok([Value::String(key), value]) => Ok((key, value)),
                 Ok([other, _]) => Err(format!(
                     "api.{path} expects a string key first, found {}",
-                    crate::event::json_type(&other)
+                    crate::json::json_type(&other)
                 )),
                 Err(args) => Err(format!(
                     "api.{path} expects 2 arguments (key, value), found {}",
@@ -135,6 +137,60 @@ pub enum HttpMethod {
     Patch,
     Put,
     Delete,
+}
+
+impl HttpMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HttpMethod::Get => "GET",
+            HttpMethod::Post => "POST",
+            HttpMethod::Patch => "PATCH",
+            HttpMethod::Put => "PUT",
+            HttpMethod::Delete => "DELETE",
+        }
+    }
+}
+
+impl Effect {
+    /// Writes the effect's wire form, byte for byte as serde writes it (a test holds the two
+    /// equal), without serde's serializer in the module.
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        match self {
+            Effect::Api(call) => {
+                out.extend_from_slice(b"{\"api\":");
+                write_str(out, call.path());
+                out.extend_from_slice(b",\"args\":[");
+                match call {
+                    ApiCall::SetAppMetadata { key, value }
+                    | ApiCall::SetUserMetadata { key, value }
+                    | ApiCall::SetIdTokenClaim { key, value }
+                    | ApiCall::SetAccessTokenClaim { key, value } => {
+                        write_str(out, key);
+                        out.push(b',');
+                        write_value(out, value);
+                    }
+                    ApiCall::Deny { reason } => write_str(out, reason),
+                }
+                out.extend_from_slice(b"]}");
+            }
+            Effect::ManagementApi(request) => {
+                out.extend_from_slice(b"{\"management_api\":{\"method\":");
+                write_str(out, request.method.as_str());
+                out.extend_from_slice(b",\"path\":");
+                write_str(out, &request.path);
+                if let Some(body) = &request.body {
+                    out.extend_from_slice(b",\"body\":");
+                    write_value(out, body);
+                }
+                out.extend_from_slice(b"}}");
+            }
+            Effect::Log(line) => {
+                out.extend_from_slice(b"{\"log\":");
+                write_str(out, line);
+                out.push(b'}');
+            }
+        }
+    }
 }
 
 /// The wire form: exactly one of `api` (with `args`), `management_api` or `log`.
@@ -207,6 +263,26 @@ mod tests {
         assert_eq!(wire[2]["management_api"]["method"], "POST");
         let back: Vec<Effect> = serde_json::from_value(wire).unwrap();
         assert_eq!(back, effects);
+    }
+
+    #[test]
+    fn the_hand_written_wire_form_is_serde_s_byte_for_byte() {
+        let effects = vec![
+            Effect::Api(ApiCall::SetAppMetadata { key: "k\"\n".into(), value: json!({"b": [1, 2.5, null, true], "a": "é"}) }),
+            Effect::Api(ApiCall::Deny { reason: "no\u{1}".into() }),
+            Effect::ManagementApi(ManagementApiRequest {
+                method: HttpMethod::Post,
+                path: "/api/v2/x%7C".into(),
+                body: Some(json!({"roles": ["rol_1", "rol_2"]})),
+            }),
+            Effect::ManagementApi(ManagementApiRequest { method: HttpMethod::Delete, path: "/api/v2/y".into(), body: None }),
+            Effect::Log("hello \u{2028} \\".into()),
+        ];
+        for effect in effects {
+            let mut ours = Vec::new();
+            effect.write_json(&mut ours);
+            assert_eq!(String::from_utf8(ours).unwrap(), serde_json::to_string(&effect).unwrap());
+        }
     }
 
     #[test]

@@ -1,14 +1,20 @@
-//! The post-login `event` (trigger version v3), spelled as Auth0 spells it.
+//! The post-login `event` (trigger version v3) as the decisions read it, spelled as Auth0
+//! spells it, borrowing from the module's input.
+//!
+//! It holds exactly the parts the Actions declare in [`crate::SPECS`] (`event_paths` and the
+//! decision secrets), because nothing else crosses into the module (see
+//! [`crate::projection`]); a test checks, on generated events, that every decision gives the
+//! same effects on an event and on its projection, so a path read but not declared fails it.
 //!
 //! Decoding is lenient, because the shape is Auth0's and grows over time: unknown keys are
 //! ignored, a missing or `null` part is `None`, and a part of an unexpected type never fails
 //! the whole event. Where an Action must tell "absent" from "present but unreadable" (so it
 //! never overwrites what it cannot read), the part is a [`Field`].
 
-use serde_json::{Map, Value};
+use std::borrow::Cow;
 
-/// A JSON object, as `app_metadata`, `user_metadata` and `organization.metadata` are.
-pub type Object = Map<String, Value>;
+use crate::json::{Kind, ParseError, Reader, number_value};
+
 
 /// A part of Auth0's JSON that may be absent, readable, or present with another type.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -39,291 +45,240 @@ impl<T> Field<T> {
     }
 }
 
-/// The JSON type of a value, as an error message names it.
-pub fn json_type(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
+/// A value where the Actions expect a string: the string, or the type found instead.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Scalar<'a> {
+    String(Cow<'a, str>),
+    /// Any other type; never `null`, which reads as absent.
+    Other(Kind),
 }
 
-/// A value read from Auth0's JSON when it has the expected type.
-///
-/// Hand-written rather than derived with serde: the derive, with a lenient fallback on every
-/// field, more than doubled the WebAssembly module's size.
-pub trait FromJson: Sized {
-    fn from_json(value: &Value) -> Option<Self>;
-}
-
-impl FromJson for String {
-    fn from_json(value: &Value) -> Option<Self> {
-        value.as_str().map(str::to_owned)
-    }
-}
-
-impl FromJson for bool {
-    fn from_json(value: &Value) -> Option<Self> {
-        value.as_bool()
-    }
-}
-
-impl FromJson for f64 {
-    fn from_json(value: &Value) -> Option<Self> {
-        value.as_f64()
-    }
-}
-
-impl FromJson for Object {
-    fn from_json(value: &Value) -> Option<Self> {
-        value.as_object().cloned()
-    }
-}
-
-/// A list keeps the items of the expected type and drops the others.
-impl<T: FromJson> FromJson for Vec<T> {
-    fn from_json(value: &Value) -> Option<Self> {
-        Some(value.as_array()?.iter().filter_map(T::from_json).collect())
-    }
-}
-
-/// A string → string map (`metadata`, `secrets`): a few entries, in the order given.
-///
-/// A list rather than a `BTreeMap`: the maps hold a handful of keys, and the tree's code
-/// cost the module about 5 kB.
+/// A metadata object (`app_metadata`, `organization.metadata`): the member the Actions read.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct StringMap(Vec<(String, String)>);
+pub struct Metadata<'a> {
+    /// `subscription`, absent when missing or `null`.
+    pub subscription: Option<Scalar<'a>>,
+}
 
-impl StringMap {
-    pub fn get(&self, key: &str) -> Option<&str> {
-        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
-    }
+/// The Action's secrets: string values by name; values of another type are ignored.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Secrets<'a>(Vec<(Cow<'a, str>, Cow<'a, str>)>);
 
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+impl Secrets<'_> {
+    /// The value of `name` (the last one, as `JSON.parse` keeps the last of repeated keys).
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.iter().rev().find(|(key, _)| key == name).map(|(_, value)| &**value)
     }
 }
 
-/// Keeps the string entries and drops the others.
-impl FromJson for StringMap {
-    fn from_json(value: &Value) -> Option<Self> {
-        let entries = value.as_object()?.iter();
-        Some(StringMap(entries.filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned()))).collect()))
-    }
+/// The parts of `event` the Actions read.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PostLoginEvent<'a> {
+    pub user: Field<User<'a>>,
+    /// Present only when the login is in an organization's context.
+    pub organization: Field<Organization<'a>>,
+    pub stats: Option<Stats>,
+    /// Only the secrets a decision reads are ever passed in.
+    pub secrets: Secrets<'a>,
 }
 
-/// How one field of an object is read from the value under its key, if any.
-pub trait ReadField: Sized {
-    fn read(value: Option<&Value>) -> Self;
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct User<'a> {
+    pub user_id: Option<Cow<'a, str>>,
+    pub app_metadata: Field<Metadata<'a>>,
 }
 
-/// For parts no Action needs to tell apart: the value when it has the type, else `None`.
-impl<T: FromJson> ReadField for Option<T> {
-    fn read(value: Option<&Value>) -> Self {
-        value.and_then(T::from_json)
-    }
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Organization<'a> {
+    pub id: Option<Cow<'a, str>>,
+    /// Auth0 documents string values only; a value of another type is kept as its type so
+    /// that an Action can say what it found.
+    pub metadata: Field<Metadata<'a>>,
 }
 
-impl<T: FromJson> ReadField for Field<T> {
-    fn read(value: Option<&Value>) -> Self {
-        match value {
-            None | Some(Value::Null) => Field::Missing,
-            Some(value) => T::from_json(value)
-                .map_or(Field::Unreadable { found: json_type(value) }, Field::Present),
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Stats {
+    /// A JSON number; 1 on the user's first login.
+    pub logins_count: Option<f64>,
+}
+
+impl<'a> PostLoginEvent<'a> {
+    /// Reads an event from the module's input in one pass, taking the members the Actions
+    /// read and checking (and skipping) the rest. Bytes that are not JSON are refused, and so
+    /// is JSON that is not an object; any part of an unexpected type is not.
+    pub fn read(input: &'a [u8]) -> Result<Self, crate::InputError> {
+        let not_json = |error: ParseError| crate::InputError::NotJson { detail: error.to_string() };
+        let mut reader = Reader::new(input).map_err(not_json)?;
+        let kind = reader.kind().map_err(not_json)?;
+        if kind != Kind::Object {
+            reader.skip().map_err(not_json)?;
+            reader.finish().map_err(not_json)?;
+            return Err(crate::InputError::NotAnObject { found: kind.name() });
         }
+        let mut event = PostLoginEvent::default();
+        reader
+            .members(&mut |reader, key| {
+                match &*key {
+                    "user" => event.user = field(reader, User::read)?,
+                    "organization" => event.organization = field(reader, Organization::read)?,
+                    "stats" => event.stats = field(reader, Stats::read)?.present(),
+                    "secrets" => event.secrets = field(reader, Secrets::read)?.present().unwrap_or_default(),
+                    _ => reader.skip()?,
+                }
+                Ok(())
+            })
+            .and_then(|()| reader.finish())
+            .map_err(not_json)?;
+        Ok(event)
     }
 }
 
-impl ReadField for StringMap {
-    fn read(value: Option<&Value>) -> Self {
-        value.and_then(FromJson::from_json).unwrap_or_default()
+/// An object read by `read`: missing when `null`, unreadable (and skipped) when another type.
+/// A repeated key is read again and replaces the first, as `JSON.parse` keeps the last.
+fn field<'a, T>(
+    reader: &mut Reader<'a>,
+    read: impl FnOnce(&mut Reader<'a>) -> Result<T, ParseError>,
+) -> Result<Field<T>, ParseError> {
+    match reader.kind()? {
+        Kind::Object => read(reader).map(Field::Present),
+        Kind::Null => reader.skip().map(|()| Field::Missing),
+        other => reader.skip().map(|()| Field::Unreadable { found: other.name() }),
     }
 }
 
-/// Declares a struct read leniently from a JSON object, each field under Auth0's own key.
-macro_rules! lenient_object {
-    ($(#[$meta:meta])* $name:ident { $($(#[$field_meta:meta])* $field:ident: $ty:ty = $key:literal,)* }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Default, PartialEq)]
-        pub struct $name {
-            $($(#[$field_meta])* pub $field: $ty,)*
-        }
+/// A string, or `None` (and skipped) when another type.
+fn string<'a>(reader: &mut Reader<'a>) -> Result<Option<Cow<'a, str>>, ParseError> {
+    if reader.kind()? == Kind::String {
+        reader.string().map(Some)
+    } else {
+        reader.skip().map(|()| None)
+    }
+}
 
-        impl FromJson for $name {
-            fn from_json(value: &Value) -> Option<Self> {
-                let object = value.as_object()?;
-                Some($name { $($field: ReadField::read(object.get($key)),)* })
+impl<'a> User<'a> {
+    fn read(reader: &mut Reader<'a>) -> Result<Self, ParseError> {
+        let mut user = User::default();
+        reader.members(&mut |reader, key| {
+            match &*key {
+                "user_id" => user.user_id = string(reader)?,
+                "app_metadata" => user.app_metadata = field(reader, Metadata::read)?,
+                _ => reader.skip()?,
             }
-        }
-    };
-}
-
-lenient_object! {
-    /// The whole `event` argument of `onExecutePostLogin`.
-    PostLoginEvent {
-        user: Field<User> = "user",
-        /// Present only when the login is in an organization's context.
-        organization: Field<Organization> = "organization",
-        stats: Option<Stats> = "stats",
-        client: Option<Client> = "client",
-        connection: Option<Connection> = "connection",
-        tenant: Option<Tenant> = "tenant",
-        request: Option<Request> = "request",
-        authorization: Option<Authorization> = "authorization",
-        transaction: Option<Transaction> = "transaction",
-        /// The Action's secrets; only the ones its decision needs are ever passed in.
-        secrets: StringMap = "secrets",
+            Ok(())
+        })?;
+        Ok(user)
     }
 }
 
-lenient_object! {
-    User {
-        user_id: Option<String> = "user_id",
-        app_metadata: Field<Object> = "app_metadata",
-        user_metadata: Field<Object> = "user_metadata",
-        email: Option<String> = "email",
-        email_verified: Option<bool> = "email_verified",
-        username: Option<String> = "username",
-        name: Option<String> = "name",
-        nickname: Option<String> = "nickname",
-        given_name: Option<String> = "given_name",
-        family_name: Option<String> = "family_name",
-        picture: Option<String> = "picture",
-        phone_number: Option<String> = "phone_number",
-        created_at: Option<String> = "created_at",
-        updated_at: Option<String> = "updated_at",
-        identities: Option<Vec<Identity>> = "identities",
+impl<'a> Organization<'a> {
+    fn read(reader: &mut Reader<'a>) -> Result<Self, ParseError> {
+        let mut organization = Organization::default();
+        reader.members(&mut |reader, key| {
+            match &*key {
+                "id" => organization.id = string(reader)?,
+                "metadata" => organization.metadata = field(reader, Metadata::read)?,
+                _ => reader.skip()?,
+            }
+            Ok(())
+        })?;
+        Ok(organization)
     }
 }
 
-lenient_object! {
-    Identity {
-        connection: Option<String> = "connection",
-        provider: Option<String> = "provider",
-        user_id: Option<String> = "user_id",
-        is_social: Option<bool> = "isSocial",
+impl<'a> Metadata<'a> {
+    fn read(reader: &mut Reader<'a>) -> Result<Self, ParseError> {
+        let mut metadata = Metadata::default();
+        reader.members(&mut |reader, key| {
+            if key != "subscription" {
+                return reader.skip();
+            }
+            metadata.subscription = match reader.kind()? {
+                Kind::String => Some(Scalar::String(reader.string()?)),
+                Kind::Null => reader.skip().map(|()| None)?,
+                other => reader.skip().map(|()| Some(Scalar::Other(other)))?,
+            };
+            Ok(())
+        })?;
+        Ok(metadata)
     }
 }
 
-lenient_object! {
-    Organization {
-        id: Option<String> = "id",
-        name: Option<String> = "name",
-        display_name: Option<String> = "display_name",
-        /// Auth0 documents string values only; the whole object is kept so that an Action can
-        /// say what it found when a value is not a string.
-        metadata: Field<Object> = "metadata",
+impl Stats {
+    fn read(reader: &mut Reader<'_>) -> Result<Self, ParseError> {
+        let mut stats = Stats::default();
+        reader.members(&mut |reader, key| {
+            if key != "logins_count" {
+                return reader.skip();
+            }
+            stats.logins_count = match reader.kind()? {
+                Kind::Number => Some(number_value(reader.number()?)),
+                _ => reader.skip().map(|()| None)?,
+            };
+            Ok(())
+        })?;
+        Ok(stats)
     }
 }
 
-lenient_object! {
-    Stats {
-        /// A JSON number; 1 on the user's first login.
-        logins_count: Option<f64> = "logins_count",
-    }
-}
-
-lenient_object! {
-    Client {
-        client_id: Option<String> = "client_id",
-        name: Option<String> = "name",
-        metadata: StringMap = "metadata",
-    }
-}
-
-lenient_object! {
-    Connection {
-        id: Option<String> = "id",
-        name: Option<String> = "name",
-        strategy: Option<String> = "strategy",
-        metadata: StringMap = "metadata",
-    }
-}
-
-lenient_object! {
-    Tenant {
-        id: Option<String> = "id",
-    }
-}
-
-lenient_object! {
-    Request {
-        ip: Option<String> = "ip",
-        method: Option<String> = "method",
-        hostname: Option<String> = "hostname",
-        language: Option<String> = "language",
-        user_agent: Option<String> = "user_agent",
-    }
-}
-
-lenient_object! {
-    Authorization {
-        roles: Option<Vec<String>> = "roles",
-    }
-}
-
-lenient_object! {
-    Transaction {
-        id: Option<String> = "id",
-        protocol: Option<String> = "protocol",
-        requested_scopes: Option<Vec<String>> = "requested_scopes",
-        locale: Option<String> = "locale",
-    }
-}
-
-impl PostLoginEvent {
-    /// Reads an event from a JSON value. Only a value that is not an object is refused.
-    pub fn from_value(value: &Value) -> Result<Self, crate::InputError> {
-        Self::from_json(value).ok_or(crate::InputError::NotAnObject { found: json_type(value) })
+impl<'a> Secrets<'a> {
+    fn read(reader: &mut Reader<'a>) -> Result<Self, ParseError> {
+        let mut secrets = Vec::new();
+        reader.members(&mut |reader, key| {
+            if let Some(value) = string(reader)? {
+                secrets.push((key, value));
+            }
+            Ok(())
+        })?;
+        Ok(Secrets(secrets))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+
+    fn read(text: &str) -> PostLoginEvent<'_> {
+        PostLoginEvent::read(text.as_bytes()).unwrap()
+    }
 
     #[test]
     fn parts_of_the_wrong_type_do_not_fail_the_event() {
-        let event = PostLoginEvent::from_value(&json!({
-            "user": {"user_id": 7, "app_metadata": "oops", "email_verified": "yes"},
-            "stats": {"logins_count": "1"},
-            "organization": {"id": "org_1", "metadata": []},
-            "secrets": {"ROLE_ID": "rol_1", "N": 3},
-            "client": 12,
-            "brand_new_field": {"x": 1}
-        }))
-        .unwrap();
+        let event = read(
+            r#"{
+                "user": {"user_id": 7, "app_metadata": "oops"},
+                "stats": {"logins_count": "1"},
+                "organization": {"id": "org_1", "metadata": {"subscription": [1]}},
+                "secrets": {"ROLE_ID": "rol_1", "N": 3},
+                "brand_new_field": {"x": [1, {"y": null}]}
+            }"#,
+        );
         let Field::Present(user) = &event.user else { panic!("user") };
         assert_eq!(user.user_id, None);
         assert_eq!(user.app_metadata, Field::Unreadable { found: "a string" });
         assert_eq!(event.stats, Some(Stats { logins_count: None }));
         let Field::Present(org) = &event.organization else { panic!("organization") };
-        assert_eq!(org.metadata, Field::Unreadable { found: "an array" });
-        assert_eq!(event.secrets.len(), 1);
-        assert_eq!(event.client, None);
+        assert_eq!(org.id.as_deref(), Some("org_1"));
+        let Field::Present(metadata) = &org.metadata else { panic!("metadata") };
+        assert_eq!(metadata.subscription, Some(Scalar::Other(Kind::Array)));
+        assert_eq!(event.secrets.get("ROLE_ID"), Some("rol_1"));
+        assert_eq!(event.secrets.get("N"), None);
     }
 
     #[test]
-    fn null_is_missing() {
-        let event = PostLoginEvent::from_value(&json!({"organization": null, "user": null})).unwrap();
+    fn null_is_missing_and_the_last_of_repeated_keys_wins() {
+        let event = read(r#"{"organization": null, "user": null, "stats": {"logins_count": 1}, "stats": 3}"#);
         assert_eq!(event.organization, Field::Missing);
         assert_eq!(event.user, Field::Missing);
+        assert_eq!(event.stats, None);
+        let event = read(r#"{"user": {"user_id": "a", "user_id": "b"}, "secrets": {"K": "1", "K": "2"}}"#);
+        assert_eq!(event.user.present().and_then(|user| user.user_id).as_deref(), Some("b"));
+        assert_eq!(event.secrets.get("K"), Some("2"));
     }
 
     #[test]
-    fn only_an_object_is_an_event() {
-        assert!(PostLoginEvent::from_value(&json!([1, 2])).is_err());
+    fn only_a_json_object_is_an_event() {
+        assert!(matches!(PostLoginEvent::read(b"[1, 2]"), Err(crate::InputError::NotAnObject { found: "an array" })));
+        assert!(matches!(PostLoginEvent::read(b"[1, 2"), Err(crate::InputError::NotJson { .. })));
+        assert!(matches!(PostLoginEvent::read(br#"{"user": {"x": tru}}"#), Err(crate::InputError::NotJson { .. })));
     }
 }

@@ -18,8 +18,9 @@ pub(crate) fn line(action: Action, message: &str) -> Effect {
 
 /// `value` as a JSON string literal, shortened to a readable length.
 pub(crate) fn quote(value: &str) -> String {
-    let shown = truncate(value, MAX_QUOTED_CHARS);
-    serde_json::to_string(&shown).unwrap_or_else(|_| "\"?\"".to_owned())
+    let mut quoted = Vec::new();
+    crate::json::write_str(&mut quoted, &truncate(value, MAX_QUOTED_CHARS));
+    String::from_utf8(quoted).unwrap_or_else(|_| "\"?\"".to_owned())
 }
 
 fn truncate(text: &str, max_chars: usize) -> String {

@@ -8,7 +8,7 @@
 
 use serde_json::Value;
 
-use crate::event::{Field, Object, PostLoginEvent, StringMap, json_type};
+use crate::event::{Field, Metadata, PostLoginEvent, Scalar, Secrets};
 use crate::log::{line, quote};
 use crate::time::{DateError, Timestamp};
 use crate::{Action, ApiCall, Effect, FORBIDDEN_CLAIM_DOMAINS, is_restricted_claim};
@@ -37,8 +37,8 @@ pub(crate) fn decide(event: &PostLoginEvent, now: Timestamp) -> Vec<Effect> {
         Field::Unreadable { found } => Err(format!("event.user: expected an object, found {found}")),
     };
     let (place, stored) = match (&event.organization, &user) {
-        (Field::Present(organization), _) => ("organization.metadata", lookup(organization.metadata.as_ref())),
-        (Field::Missing, Ok(user)) => ("user.app_metadata", lookup(user.app_metadata.as_ref())),
+        (Field::Present(organization), _) => ("organization.metadata", lookup(&organization.metadata)),
+        (Field::Missing, Ok(user)) => ("user.app_metadata", lookup(&user.app_metadata)),
         (Field::Missing, Err(problem)) => return stop(effects, format!("{problem}; nothing changed")),
         (Field::Unreadable { found }, _) => {
             return stop(effects, format!("event.organization: expected an object, found {found}; nothing changed"));
@@ -55,7 +55,7 @@ pub(crate) fn decide(event: &PostLoginEvent, now: Timestamp) -> Vec<Effect> {
                 Ok(user) => user,
                 Err(problem) => return stop(effects, format!("{problem}; no trial written, no claim set")),
             };
-            match (lookup(user.app_metadata.as_ref()), &event.organization) {
+            match (lookup(&user.app_metadata), &event.organization) {
                 (Stored::ContainerUnreadable { found }, _) => {
                     return stop(
                         effects,
@@ -63,7 +63,7 @@ pub(crate) fn decide(event: &PostLoginEvent, now: Timestamp) -> Vec<Effect> {
                     );
                 }
                 (Stored::Value(own), Field::Present(organization)) => {
-                    let readable = own.as_str().is_some_and(|text| Subscription::parse(text).is_ok());
+                    let readable = matches!(own, Scalar::String(text) if Subscription::parse(text).is_ok());
                     if !readable {
                         return stop(
                             effects,
@@ -86,7 +86,7 @@ pub(crate) fn decide(event: &PostLoginEvent, now: Timestamp) -> Vec<Effect> {
             let Some(end_date) = now.add_days(config.trial_days) else {
                 return stop(effects, "now plus the trial is past JavaScript's Date range; nothing changed".into());
             };
-            let subscription = format!("trial;{end_date};active");
+            let subscription = ["trial;", &end_date.to_iso_string(), ";active"].concat();
             effects.push(Effect::Api(ApiCall::SetAppMetadata {
                 key: STORED_KEY.to_owned(),
                 value: Value::String(subscription.clone()),
@@ -94,9 +94,9 @@ pub(crate) fn decide(event: &PostLoginEvent, now: Timestamp) -> Vec<Effect> {
             effects.push(claim(&config, subscription));
             effects
         }
-        Stored::Value(Value::String(text)) => match Subscription::parse(text) {
+        Stored::Value(Scalar::String(text)) => match Subscription::parse(text) {
             Ok(Subscription { plan, end_date, status: Some(status) }) => {
-                effects.push(claim(&config, format!("{plan};{end_date};{status}")));
+                effects.push(claim(&config, [plan, ";", &end_date.to_iso_string(), ";", status].concat()));
                 effects
             }
             Ok(Subscription { plan, end_date, status: None }) => {
@@ -107,7 +107,7 @@ pub(crate) fn decide(event: &PostLoginEvent, now: Timestamp) -> Vec<Effect> {
                         quote(text)
                     ),
                 ));
-                effects.push(claim(&config, format!("{plan};{end_date};")));
+                effects.push(claim(&config, [plan, ";", &end_date.to_iso_string(), ";"].concat()));
                 effects
             }
             Err(problem) => stop(
@@ -115,11 +115,11 @@ pub(crate) fn decide(event: &PostLoginEvent, now: Timestamp) -> Vec<Effect> {
                 format!("{place}.subscription {}: {problem}; left unchanged, no claim set", quote(text)),
             ),
         },
-        Stored::Value(other) => stop(
+        Stored::Value(Scalar::Other(other)) => stop(
             effects,
             format!(
                 "{place}.subscription: expected a string \"plan;end_date;status\", found {}; left unchanged, no claim set",
-                json_type(other)
+                other.name()
             ),
         ),
     }
@@ -136,18 +136,18 @@ fn claim(config: &Config, subscription: String) -> Effect {
 enum Stored<'a> {
     /// Absent or `null`: a new user.
     Absent,
-    Value(&'a Value),
+    Value(&'a Scalar<'a>),
     /// The metadata object itself is not an object.
     ContainerUnreadable { found: &'static str },
 }
 
-fn lookup(metadata: Field<&Object>) -> Stored<'_> {
+fn lookup<'a>(metadata: &'a Field<Metadata<'a>>) -> Stored<'a> {
     match metadata {
         // Auth0 always sends the metadata objects; one that is absent holds nothing to lose.
         Field::Missing => Stored::Absent,
         Field::Unreadable { found } => Stored::ContainerUnreadable { found },
-        Field::Present(object) => match object.get(STORED_KEY) {
-            None | Some(Value::Null) => Stored::Absent,
+        Field::Present(metadata) => match &metadata.subscription {
+            None => Stored::Absent,
             Some(value) => Stored::Value(value),
         },
     }
@@ -196,7 +196,7 @@ struct Config {
 }
 
 impl Config {
-    fn from_secrets(secrets: &StringMap, effects: &mut Vec<Effect>) -> Self {
+    fn from_secrets(secrets: &Secrets, effects: &mut Vec<Effect>) -> Self {
         let mut config = Config { trial_days: DEFAULT_TRIAL_DAYS, claim_name: DEFAULT_CLAIM_NAME.to_owned() };
         if let Some(value) = secrets.get("TRIAL_DAYS") {
             match trial_days(value) {
@@ -275,7 +275,8 @@ mod tests {
     const NOW: &str = "2024-09-16T23:58:28.392Z";
 
     fn run(event: Value) -> Vec<Value> {
-        let event = PostLoginEvent::from_value(&event).unwrap();
+        let bytes = event.to_string();
+        let event = PostLoginEvent::read(bytes.as_bytes()).unwrap();
         let now = Timestamp::parse_js(NOW).unwrap();
         serde_json::to_value(decide(&event, now)).unwrap().as_array().unwrap().clone()
     }

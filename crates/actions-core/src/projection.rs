@@ -24,6 +24,7 @@
 use serde_json::Value;
 
 use crate::ActionSpec;
+use crate::json::write_str;
 
 /// One key of the declaration's tree, with the keys read below it (none at a path's end).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,7 +88,7 @@ fn write_node(out: &mut Vec<u8>, value: &Value, children: &[PathNode]) {
             out.push(b',');
         }
         first = false;
-        write_string(out, child.key);
+        write_str(out, child.key);
         out.push(b':');
         write_node(out, inner, &child.children);
     }
@@ -100,36 +101,10 @@ fn write_leaf(out: &mut Vec<u8>, value: &Value) {
         Value::Bool(true) => out.extend_from_slice(b"true"),
         Value::Bool(false) => out.extend_from_slice(b"false"),
         Value::Number(number) => out.extend_from_slice(js_number(number.as_f64().unwrap_or(0.0)).as_bytes()),
-        Value::String(text) => write_string(out, text),
+        Value::String(text) => write_str(out, text),
         Value::Array(_) => out.extend_from_slice(b"[]"),
         Value::Object(_) => out.extend_from_slice(b"{}"),
     }
-}
-
-/// A string as `JSON.stringify` writes it: `"` and `\` escaped, the short escapes for
-/// backspace, tab, newline, form feed and carriage return, `\u00xx` for the other control
-/// characters, everything else as it is.
-fn write_string(out: &mut Vec<u8>, text: &str) {
-    out.push(b'"');
-    for byte in text.bytes() {
-        match byte {
-            b'"' => out.extend_from_slice(b"\\\""),
-            b'\\' => out.extend_from_slice(b"\\\\"),
-            0x08 => out.extend_from_slice(b"\\b"),
-            0x09 => out.extend_from_slice(b"\\t"),
-            0x0a => out.extend_from_slice(b"\\n"),
-            0x0c => out.extend_from_slice(b"\\f"),
-            0x0d => out.extend_from_slice(b"\\r"),
-            0x00..=0x1f => {
-                const HEX: &[u8; 16] = b"0123456789abcdef";
-                out.extend_from_slice(b"\\u00");
-                out.push(HEX.get(usize::from(byte >> 4)).copied().unwrap_or(b'0'));
-                out.push(HEX.get(usize::from(byte & 0xf)).copied().unwrap_or(b'0'));
-            }
-            _ => out.push(byte),
-        }
-    }
-    out.push(b'"');
 }
 
 /// A number as JavaScript's `Number.prototype.toString()` (and so `JSON.stringify`) prints

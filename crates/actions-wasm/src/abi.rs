@@ -36,8 +36,13 @@ pub extern "C" fn alloc(len: u32) -> u32 {
     if buffer.try_reserve_exact(len as usize).is_err() {
         return 0;
     }
-    // Fill so that the region is initialised, which `dealloc` relies on.
-    buffer.resize(len as usize, 0);
+    // Zeroed so that the region is initialised, which `dealloc` relies on: one `memory.fill`
+    // (bulk memory), where `resize` wrote byte by byte.
+    // SAFETY: the capacity is at least `len`, and every byte is written before `set_len`.
+    unsafe {
+        std::ptr::write_bytes(buffer.as_mut_ptr(), 0, len as usize);
+        buffer.set_len(len as usize);
+    }
     leak(buffer)
 }
 
@@ -87,9 +92,7 @@ unsafe fn entry(action: Action, ptr: u32, len: u32, now_ms: f64) -> u32 {
 }
 
 fn answer(outcome: &Outcome) -> u32 {
-    let json = serde_json::to_vec(outcome).unwrap_or_else(|_| {
-        br#"{"error":{"code":"internal","message":"the answer could not be encoded"}}"#.to_vec()
-    });
+    let json = outcome.to_json();
     let Ok(json_len) = u32::try_from(json.len()) else {
         return 0;
     };

@@ -358,7 +358,7 @@ fn job_from_line(path: &Path, line: u64, bytes: &[u8], settings: &RunSettings) -
     let value: Value = crate::json::from_slice(bytes)
         .map_err(|error| format!("{at}: expected a fixture or an event as one line of JSON, found invalid JSON ({error})"))?;
     let Value::Object(object) = &value else {
-        return Err(format!("{at}: expected a fixture or an event (a JSON object), found {}", actions_core::event::json_type(&value)));
+        return Err(format!("{at}: expected a fixture or an event (a JSON object), found {}", actions_core::json::json_type(&value)));
     };
     if !object.contains_key("event") {
         return Ok(Job::bare(path.to_path_buf(), Some(line), value, &settings.flow));
