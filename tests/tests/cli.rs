@@ -264,3 +264,56 @@ fn an_unreadable_fixture_is_reported_with_its_file_name() {
     );
 }
 
+
+/// An event whose `user_metadata` is `levels` objects deep.
+fn deep_event(levels: usize) -> String {
+    let mut metadata = String::from("\"dark\"");
+    for _ in 0..levels {
+        metadata = format!("{{\"a\":{metadata}}}");
+    }
+    format!(r#"{{"user": {{"user_id": "auth0|1", "user_metadata": {metadata}, "app_metadata": {{"subscription": "team;2025-01-31;active"}}}}}}"#)
+}
+
+/// That event as one fixture, with what Manage_Subscription must ask for.
+fn deep_fixture(levels: usize) -> String {
+    format!(
+        r#"{{"action": "Manage_Subscription", "now": "{NOW}", "event": {}, "expect": [{{"api": "idToken.setCustomClaim", "args": ["subscription", "team;2025-01-31T00:00:00.000Z;active"]}}]}}"#,
+        deep_event(levels)
+    )
+}
+
+#[test]
+fn events_nested_thousands_deep_are_read_from_files_and_json_lines() {
+    let dir = TempDir::new("deep");
+    std::fs::write(dir.path().join("deep.json"), deep_fixture(5_000)).unwrap();
+    let lines = format!("{}\n{}\n", deep_fixture(200), deep_fixture(9_000));
+    std::fs::write(dir.path().join("deep.jsonl"), lines).unwrap();
+
+    let (code, stdout, stderr) = run(runner().arg("replay").arg(dir.path().join("deep.json")).arg(dir.path().join("deep.jsonl")));
+    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_eq!(stdout.lines().last().unwrap_or_default(), "3 passed, 0 failed", "{stdout}");
+    // Through worker processes too, whose results cross a pipe as JSON, and into a recording.
+    let record = dir.path().join("recorded");
+    let (code, stdout, stderr) = run(runner()
+        .args(["replay", "--jobs", "2", "--json", "--record"])
+        .arg(&record)
+        .arg(dir.path().join("deep.json"))
+        .arg(dir.path().join("deep.jsonl")));
+    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_eq!(stdout.lines().filter(|line| line.contains(r#""status":"pass""#)).count(), 3, "{stdout}");
+
+    let event = dir.path().join("event.json");
+    std::fs::write(&event, deep_event(3_000)).unwrap();
+    let (code, stdout, stderr) = run(runner().args(["run", "--action", "Manage_Subscription", "--now", NOW]).arg(&event));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("team;2025-01-31T00:00:00.000Z;active"), "{stdout}");
+}
+
+#[test]
+fn an_event_past_the_nesting_ceiling_is_refused_with_a_sentence() {
+    let dir = TempDir::new("too-deep");
+    std::fs::write(dir.path().join("too-deep.jsonl"), format!("{}\n", deep_fixture(20_000))).unwrap();
+    let (code, stdout, stderr) = run(runner().arg("replay").arg(dir.path().join("too-deep.jsonl")));
+    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(stdout.contains("expected JSON nested at most 10000 levels deep, found 20003 levels"), "{stdout}");
+}

@@ -58,3 +58,65 @@ fn the_shim_and_the_runner_give_the_module_the_same_bytes_for_every_fixture() {
         }
     }
 }
+
+/// `levels` objects nested in each other, the innermost holding one string.
+fn nested(levels: usize) -> Value {
+    let mut value = serde_json::json!({"theme": "dark"});
+    for level in 1..levels {
+        value = if level % 3 == 0 { serde_json::json!([value]) } else { serde_json::json!({ format!("level_{level}"): value }) };
+    }
+    value
+}
+
+/// `event` with data no decision reads added wherever an app could have stored it: a deep
+/// `user_metadata`, a large list and a deep object beside `app_metadata.subscription`, many
+/// keys beside the organization's metadata, and deep parts Auth0 may add at the top level.
+/// Parts that are not objects are left as they are (their type is what the fixture tests).
+pub fn with_unrelated_data(event: &Value) -> Value {
+    let mut event = event.clone();
+    let big_list: Vec<Value> = (0..2_000)
+        .map(|i| serde_json::json!({"at": format!("2024-01-01T00:00:{:02}.000Z", i % 60), "event": "export", "n": i}))
+        .collect();
+    if let Some(object) = event.as_object_mut() {
+        object.insert("unrelated_deep".into(), nested(300));
+        object.insert("request".into(), serde_json::json!({"body": nested(150), "query": {"x": [1, 2, 3]}}));
+    }
+    if let Some(user) = event.get_mut("user").and_then(Value::as_object_mut) {
+        user.insert("user_metadata".into(), nested(250));
+        user.insert("identities".into(), serde_json::json!([{"provider": "samlp", "profileData": nested(140)}]));
+        if let Some(app_metadata) = user.get_mut("app_metadata").and_then(Value::as_object_mut) {
+            app_metadata.insert("unrelated_activity".into(), Value::Array(big_list));
+            app_metadata.insert("unrelated_preferences".into(), nested(200));
+        }
+    }
+    if let Some(metadata) = event.pointer_mut("/organization/metadata").and_then(Value::as_object_mut) {
+        for i in 0..300 {
+            metadata.insert(format!("unrelated_setting_{i}"), Value::String("x".repeat(200)));
+        }
+    }
+    event
+}
+
+#[test]
+fn data_no_decision_reads_changes_nothing_in_wasmtime() {
+    let runner = tests::module_runner();
+    let now = actions_core::Timestamp::parse_js(tests::NOW).unwrap();
+    let paths = discover(&[root().join("test-events")]).unwrap();
+    let mut checked = 0;
+    for path in paths {
+        let case = Case::load(&path).unwrap();
+        if case.flow.is_some() {
+            continue;
+        }
+        let noisy = with_unrelated_data(&case.event);
+        let now = case.now.unwrap_or(now);
+        let plain = runner.call(case.action, &case.event, now).outcome;
+        let with_noise = runner.call(case.action, &noisy, now).outcome;
+        assert_eq!(plain, with_noise, "{}", path.display());
+        assert_eq!(plain, runner::engine::CallOutcome::Effects(case.expect.clone()), "{}", path.display());
+        // The projection, and so the cost, does not depend on the unrelated data at all.
+        assert_eq!(project(case.action.spec(), &case.event), project(case.action.spec(), &noisy), "{}", path.display());
+        checked += 1;
+    }
+    assert!(checked >= 90, "expected the single-Action fixtures, found {checked}");
+}

@@ -13,8 +13,9 @@ use serde::de::DeserializeOwned;
 /// brackets), and within what the runner's threads can drop and write without overflowing.
 pub const MAX_DEPTH: usize = 10_000;
 
-/// Stack size of the runner's own threads that hold events; see [`MAX_DEPTH`].
-pub const THREAD_STACK_BYTES: usize = 64 << 20;
+/// Stack size of the runner's threads that hold events (its main work and its workers);
+/// enough for [`MAX_DEPTH`] levels in a debug build, where frames are largest.
+pub const THREAD_STACK_BYTES: usize = 256 << 20;
 
 /// Why bytes are not the JSON expected.
 #[derive(Debug, thiserror::Error)]

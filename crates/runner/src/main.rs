@@ -35,6 +35,21 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // Events may nest up to `json::MAX_DEPTH` levels, and reading, writing and dropping them
+    // recurses: the whole command runs on a thread with room for that (reserved address
+    // space; only the pages used are ever touched).
+    let command = std::thread::Builder::new().stack_size(runner::json::THREAD_STACK_BYTES).spawn(run);
+    match command.map(std::thread::JoinHandle::join) {
+        Ok(Ok(code)) => code,
+        Ok(Err(_)) => ExitCode::from(2),
+        Err(error) => {
+            eprintln!("error: cannot start the runner's thread: {error}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Replay(args) => cmd::replay::run(args),
