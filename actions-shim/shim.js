@@ -98,9 +98,13 @@ const PATHS = (function quote(tree) {
 function project(value, tree) {
   switch (typeof value) {
     case 'string':
+      // As JSON.stringify writes it; quoted directly when nothing needs escaping (lone
+      // surrogates included), which is most of the time and several times faster.
+      return NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : `"${value}"`;
     case 'number':
+      return Number.isFinite(value) ? String(value) : 'null';
     case 'boolean':
-      return JSON.stringify(value);
+      return value ? 'true' : 'false';
     case 'object':
       break;
     default:
@@ -116,6 +120,8 @@ function project(value, tree) {
   }
   return `{${out}}`;
 }
+
+const NEEDS_ESCAPE = /[\u0000-\u001f"\\\ud800-\udfff]/;
 
 // The answer with no effects, the most common one, is not parsed again each time.
 const NO_EFFECTS_TEXT = '{"effects":[]}';

@@ -174,6 +174,13 @@ impl Outcome {
     /// without serde's serializer in the module.
     pub fn to_json(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(256);
+        self.write_json(&mut out);
+        out
+    }
+
+    /// Appends the answer's JSON to `out` (the module writes it behind its length header).
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        let out = &mut *out;
         match self {
             Outcome::Effects(effects) => {
                 out.extend_from_slice(b"{\"effects\":[");
@@ -181,19 +188,18 @@ impl Outcome {
                     if index > 0 {
                         out.push(b',');
                     }
-                    effect.write_json(&mut out);
+                    effect.write_json(out);
                 }
                 out.extend_from_slice(b"]}");
             }
             Outcome::Error(error) => {
                 out.extend_from_slice(b"{\"error\":{\"code\":");
-                json::write_str(&mut out, &error.code);
+                json::write_str(out, &error.code);
                 out.extend_from_slice(b",\"message\":");
-                json::write_str(&mut out, &error.message);
+                json::write_str(out, &error.message);
                 out.extend_from_slice(b"}}");
             }
         }
-        out
     }
 }
 

@@ -223,3 +223,102 @@ mod tests {
         );
     }
 }
+
+/// The declaration is complete: on any event, every decision asks for the same effects
+/// whether it is given the whole event or only its projection. A decision that read a path
+/// it does not declare would see it in the one and not in the other, and fail this.
+#[cfg(test)]
+mod declaration_is_complete {
+    use super::*;
+    use crate::{Action, run_json};
+    use proptest::prelude::*;
+    use serde_json::{Map, json};
+
+    fn scalar() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            prop_oneof![Just(1.0), Just(2.0), Just(0.0), Just(1.5), any::<f64>().prop_filter("finite", |n| n.is_finite())]
+                .prop_map(|n| json!(n)),
+            prop_oneof![
+                Just("team;2025-01-31T00:00:00.000Z;active".to_owned()),
+                Just("trial;2024-02-29;active".to_owned()),
+                Just("rol_1, rol_2,rol_1".to_owned()),
+                Just("14".to_owned()),
+                Just("https://example.com/sub".to_owned()),
+                Just(String::new()),
+                "[a-z0-9;|:. -]{0,24}",
+            ]
+            .prop_map(Value::String),
+        ]
+    }
+
+    fn value() -> impl Strategy<Value = Value> {
+        scalar().prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..3).prop_map(Value::Array),
+                prop::collection::vec((key(), inner), 0..4).prop_map(|entries| Value::Object(entries.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// Keys the decisions read, keys they do not, and keys close to both.
+    fn key() -> impl Strategy<Value = String> {
+        prop::sample::select(vec![
+            "user", "user_id", "app_metadata", "user_metadata", "subscription", "organization", "id", "metadata",
+            "stats", "logins_count", "secrets", "ROLE_ID", "TRIAL_DAYS", "CLAIM_NAME", "clientSecret", "name",
+            "email", "identities", "request", "client",
+        ])
+        .prop_map(str::to_owned)
+    }
+
+    /// An event shaped like Auth0's, any part of it possibly of another type or holding more.
+    fn event() -> impl Strategy<Value = Value> {
+        let metadata = prop_oneof![
+            3 => (prop::option::of(scalar()), prop::collection::vec((key(), value()), 0..3)).prop_map(|(subscription, rest)| {
+                let mut object: Map<String, Value> = rest.into_iter().collect();
+                if let Some(subscription) = subscription {
+                    object.insert("subscription".into(), subscription);
+                }
+                Value::Object(object)
+            }),
+            1 => value(),
+        ];
+        let user = prop_oneof![
+            4 => (scalar(), metadata.clone(), value()).prop_map(|(user_id, app_metadata, user_metadata)| {
+                json!({"user_id": user_id, "app_metadata": app_metadata, "user_metadata": user_metadata, "email": "a@b.c"})
+            }),
+            1 => value(),
+        ];
+        let organization = prop_oneof![
+            3 => (scalar(), metadata).prop_map(|(id, metadata)| json!({"id": id, "name": "acme", "metadata": metadata})),
+            1 => value(),
+        ];
+        let stats = prop_oneof![3 => scalar().prop_map(|count| json!({"logins_count": count})), 1 => value()];
+        let secrets = prop::collection::vec((key(), scalar()), 0..5).prop_map(|entries| Value::Object(entries.into_iter().collect()));
+        (prop::option::of(user), prop::option::of(organization), prop::option::of(stats), prop::option::of(secrets), value())
+            .prop_map(|(user, organization, stats, secrets, request)| {
+                let mut event = Map::new();
+                for (key, part) in [("user", user), ("organization", organization), ("stats", stats), ("secrets", secrets)] {
+                    if let Some(part) = part {
+                        event.insert(key.into(), part);
+                    }
+                }
+                event.insert("request".into(), request);
+                Value::Object(event)
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2_000, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn decisions_read_only_what_they_declare(event in event(), now in 0.0..4e12_f64) {
+            for action in Action::ALL {
+                let whole = serde_json::to_vec(&event).unwrap_or_default();
+                let projected = project(action.spec(), &event);
+                prop_assert_eq!(run_json(action, &whole, now), run_json(action, &projected, now), "{}", action);
+            }
+        }
+    }
+}

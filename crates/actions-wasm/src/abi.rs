@@ -92,16 +92,19 @@ unsafe fn entry(action: Action, ptr: u32, len: u32, now_ms: f64) -> u32 {
 }
 
 fn answer(outcome: &Outcome) -> u32 {
-    let json = outcome.to_json();
-    let Ok(json_len) = u32::try_from(json.len()) else {
-        return 0;
-    };
+    // Written once, behind a 4-byte header that is filled in last: no second buffer, no copy.
     let mut region: Vec<u8> = Vec::new();
-    if region.try_reserve_exact(json.len().saturating_add(4)).is_err() {
+    if region.try_reserve_exact(256).is_err() {
         return 0;
     }
-    region.extend_from_slice(&json_len.to_le_bytes());
-    region.extend_from_slice(&json);
+    region.extend_from_slice(&[0; 4]);
+    outcome.write_json(&mut region);
+    let Ok(json_len) = u32::try_from(region.len() - 4) else {
+        return 0;
+    };
+    if let Some(header) = region.get_mut(..4) {
+        header.copy_from_slice(&json_len.to_le_bytes());
+    }
     leak(region)
 }
 
