@@ -16,9 +16,9 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
-/// How deep the reader nests before it refuses; a projection nests four levels at most, and
-/// the module's 128 KiB stack holds many times this.
-pub const MAX_DEPTH: usize = 128;
+/// How deep the reader nests before it refuses. A projection nests four levels at most (a
+/// container at a path's end crosses empty); the module's 32 KiB stack holds many times this.
+pub const MAX_DEPTH: usize = 32;
 
 /// The type of the value at the reading point, as `typeof` and JSON tell them apart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -180,7 +180,7 @@ impl<'a> Reader<'a> {
 
     fn enter(&mut self) -> Result<(), ParseError> {
         if self.depth >= MAX_DEPTH {
-            return Err(self.error("at most 128 levels of nesting"));
+            return Err(self.error("at most 32 levels of nesting"));
         }
         self.depth += 1;
         self.at += 1;
@@ -560,8 +560,8 @@ mod tests {
         assert_eq!(err("\"\\ud800\""), "expected a surrogate pair (\\uD800-\\uDBFF then \\uDC00-\\uDFFF) at byte 7, found '\"'");
         assert_eq!(err("{\"a\":"), "expected a JSON value at byte 5, found the end of the input");
         assert_eq!(err(""), "expected a JSON value at byte 0, found the end of the input");
-        assert!(err(&"[".repeat(200)).starts_with("expected at most 128 levels of nesting at byte 128"));
-        assert!(err(&"{\"a\":".repeat(200)).starts_with("expected at most 128 levels of nesting"));
+        assert!(err(&"[".repeat(200)).starts_with("expected at most 32 levels of nesting at byte 32"));
+        assert!(err(&"{\"a\":".repeat(200)).starts_with("expected at most 32 levels of nesting"));
         assert_eq!(validate(b"\"\xff\"").unwrap_err().expected, "UTF-8");
         for bad in ["1.", "-", "1e", "+1", ".5", "tru", "nul", "[1 2]", "{,}", "\"\\x\"", "{\"a\":1,}", "[", "]"] {
             assert!(validate(bad.as_bytes()).is_err(), "{bad}");

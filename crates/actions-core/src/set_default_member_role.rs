@@ -52,10 +52,12 @@ pub(crate) fn decide(event: &PostLoginEvent) -> Vec<Effect> {
             encode_segment(organization_id),
             encode_segment(user_id)
         ),
-        body: Some(Value::Object(Map::from_iter([(
-            "roles".to_owned(),
-            Value::Array(roles.into_iter().map(Value::String).collect()),
-        )]))),
+        body: Some(Value::Object({
+            // One insert: `Map::from_iter` sorts its input first, 3 kB of sort code.
+            let mut body = Map::new();
+            body.insert("roles".to_owned(), Value::Array(roles.into_iter().map(Value::String).collect()));
+            body
+        })),
     })]
 }
 
