@@ -8,15 +8,13 @@
 // - a Management API effect: a client-credentials token (cached in api.cache), then the
 //   request, with a per-request timeout, a total budget and bounded retries;
 // - nothing here throws: each failure is one log line, and the login proceeds.
-// `runner bundle` fills in the four __PLACEHOLDERS__ and drops whole-line comments.
+// `runner bundle` fills in the three __PLACEHOLDERS__ and drops whole-line comments.
 
 const zlib = require('zlib');
 
 const ACTION = __ACTION__;
 const MODULE_SHA256 = '__MODULE_SHA256__';
-// The module, brotli-compressed, then in Z85 (ZeroMQ's base 85: 4 bytes in 5 characters, no
-// quote or backslash among them), zero-padded to a multiple of 4 bytes.
-const MODULE_BROTLI_BYTES = __MODULE_BROTLI_BYTES__;
+// The module, brotli-compressed, then in base64 (which Node decodes natively).
 const MODULE = '__MODULE__';
 
 // The shim's own log lines carry this tag; lines without it are the module's.
@@ -33,33 +31,10 @@ let wasm = null; // { module, instance, bytes }
 let loadError = null;
 try {
   if (typeof WebAssembly !== 'object') throw new Error('WebAssembly is not available here');
-  const bytes = zlib.brotliDecompressSync(z85(MODULE).subarray(0, MODULE_BROTLI_BYTES));
+  const bytes = zlib.brotliDecompressSync(Buffer.from(MODULE, 'base64'));
   wasm = { module: new WebAssembly.Module(bytes), instance: null, bytes: null };
 } catch (error) {
   loadError = `the module could not be loaded (${short(error)})`;
-}
-
-function z85(text) {
-  const alphabet = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#';
-  const digit = new Uint8Array(256).fill(85);
-  for (let i = 0; i < 85; i++) digit[alphabet.charCodeAt(i)] = i;
-  // Bytes, as indexing them is faster than charCodeAt while the loop is still cold.
-  const chars = Buffer.from(text, 'latin1');
-  const out = Buffer.alloc((chars.length / 5) * 4);
-  for (let i = 0, o = 0; i < chars.length; i += 5, o += 4) {
-    let n = 0;
-    for (let j = i; j < i + 5; j++) {
-      const d = digit[chars[j]];
-      if (d === 85) throw new Error('the inlined module is not Z85');
-      n = n * 85 + d;
-    }
-    if (n > 0xffffffff) throw new Error('the inlined module is not Z85');
-    out[o] = n >>> 24;
-    out[o + 1] = n >>> 16;
-    out[o + 2] = n >>> 8;
-    out[o + 3] = n;
-  }
-  return out;
 }
 
 exports.onExecutePostLogin = async (event, api) => {

@@ -81,7 +81,7 @@ test('a damaged bundle: one line per login, and the login proceeds', async () =>
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shim-test-'));
   try {
     const cases = {
-      'not Z85': code.replace(/\nconst MODULE = '(.)/, "\nconst MODULE = '~"),
+      'not base64': code.replace(/\nconst MODULE = '(.{8})/, "\nconst MODULE = '~~~~~~~~"),
       'not brotli': code.replace(/\nconst MODULE = '(.{50})/, "\nconst MODULE = '" + '0'.repeat(50)),
     };
     for (const [what, text] of Object.entries(cases)) {

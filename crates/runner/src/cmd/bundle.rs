@@ -32,11 +32,11 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     }
     writeln!(
         out,
-        "module {} ({} bytes; inlined as {} bytes of brotli, {} characters of Z85; sha256 {})",
+        "module {} ({} bytes; inlined as {} bytes of brotli, {} characters of base64; sha256 {})",
         args.module.display(),
         module.len(),
         encoded.brotli_bytes,
-        encoded.z85.len(),
+        encoded.base64.len(),
         bundles.first().map(|b| b.manifest.module_sha256.as_str()).unwrap_or_default()
     )?;
     Ok(0)
