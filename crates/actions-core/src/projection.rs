@@ -53,17 +53,33 @@ pub fn path_tree(spec: &ActionSpec) -> Vec<PathNode> {
     roots
 }
 
-/// The tree as the shim reads it from `code.js`: `[[key, [children…]], …]`.
-pub fn path_tree_json(spec: &ActionSpec) -> Value {
-    fn nodes(level: &[PathNode]) -> Value {
-        Value::Array(
-            level
-                .iter()
-                .map(|node| Value::Array(vec![Value::String(node.key.to_owned()), nodes(&node.children)]))
-                .collect(),
-        )
+/// The same rule in JavaScript, for the shim: an expression whose value is a function from
+/// an event to the module's input (JSON text). One function per object on a path, defined
+/// once, each reading its declared keys by name; `leaf(value)` and `isObject(value)` are the
+/// shim's.
+pub fn javascript(spec: &ActionSpec) -> String {
+    /// Defines the function for an object whose declared keys are `children`; its name.
+    fn define(out: &mut String, count: &mut usize, children: &[PathNode]) -> String {
+        let mut body = String::from("if (!isObject(v)) return leaf(v); let o = '', t; ");
+        for child in children {
+            let read = if child.children.is_empty() { "leaf".to_owned() } else { define(out, count, &child.children) };
+            let mut key = Vec::new();
+            write_str(&mut key, child.key);
+            let key = String::from_utf8(key).unwrap_or_default();
+            // JSON strings are JavaScript string literals: the key, and its text with ':'.
+            let prefix = serde_json::to_string(&format!("{key}:")).unwrap_or_default();
+            body.push_str(&format!("t = {read}(v[{key}]); if (t !== undefined) o += (o && ',') + {prefix} + t; "));
+        }
+        body.push_str("return `{${o}}`;");
+        *count += 1;
+        let name = format!("p{count}");
+        out.push_str(&format!("  const {name} = (v) => {{ {body} }};\n"));
+        name
     }
-    nodes(&path_tree(spec))
+    let mut out = String::from("(() => {\n");
+    let root = define(&mut out, &mut 0, &path_tree(spec));
+    out.push_str(&format!("  return {root};\n}})()"));
+    out
 }
 
 /// The module's input for `event`: the JSON bytes of its projection onto `spec`'s paths.

@@ -33,6 +33,7 @@ const MAX_MODULE_BYTES: u64 = 16 * 1024 * 1024;
 const ACTION_PLACEHOLDER: &str = "__ACTION__";
 const SHA_PLACEHOLDER: &str = "__MODULE_SHA256__";
 const MODULE_PLACEHOLDER: &str = "__MODULE__";
+const PROJECT_PLACEHOLDER: &str = "__PROJECT__";
 /// How the module's line starts and ends in a `code.js`.
 const MODULE_OPEN: &str = "\nconst MODULE = '";
 const MODULE_CLOSE: &str = "';\n";
@@ -94,10 +95,9 @@ pub fn bundle(spec: &ActionSpec, module: &[u8], encoded: &Encoded) -> Result<Bun
     let action = serde_json::json!({
         "name": spec.name,
         "export": spec.export,
-        "paths": actions_core::projection::path_tree_json(spec),
     });
     let template = strip_comment_lines(SHIM_TEMPLATE);
-    for placeholder in [ACTION_PLACEHOLDER, SHA_PLACEHOLDER, MODULE_PLACEHOLDER] {
+    for placeholder in [ACTION_PLACEHOLDER, SHA_PLACEHOLDER, MODULE_PLACEHOLDER, PROJECT_PLACEHOLDER] {
         // `__MODULE__` is also a part of `__MODULE_SHA256__`; count it as a whole token.
         let found = template.matches(&format!("{placeholder}'")).count()
             + template.matches(&format!("{placeholder};")).count();
@@ -114,7 +114,8 @@ pub fn bundle(spec: &ActionSpec, module: &[u8], encoded: &Encoded) -> Result<Bun
         + &template
             .replacen(&format!("{ACTION_PLACEHOLDER};"), &format!("{action};"), 1)
             .replacen(&format!("{SHA_PLACEHOLDER}'"), &format!("{module_sha256}'"), 1)
-            .replacen(&format!("{MODULE_PLACEHOLDER}'"), &format!("{}'", encoded.base64), 1);
+            .replacen(&format!("{MODULE_PLACEHOLDER}'"), &format!("{}'", encoded.base64), 1)
+            .replacen(&format!("{PROJECT_PLACEHOLDER};"), &format!("{};", actions_core::projection::javascript(spec)), 1);
     if code.len() > AUTH0_MAX_CODE_BYTES {
         return Err(BundleError::TooLarge {
             name: spec.name,
