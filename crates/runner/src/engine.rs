@@ -268,12 +268,13 @@ fn config(pooling: bool, limits: Limits) -> Config {
             // small cap still loads and each call fails with "ran out of memory", as without
             // the pool; the cap itself is the limiter's.
             .max_memory_size(limits.memory_bytes.max(64 << 20).div_ceil(page).saturating_mul(page))
-            // The module's whole memory (128 KiB stack, data, heap: 256 KiB) stays resident
+            // The module's whole memory (32 KiB stack, data, heap: 128 KiB) stays resident
             // and is reset with memset instead of madvise, which saves the page faults of the
-            // next call (measured: a fresh instance 13-14 µs instead of 17-19, the default
-            // flow 64-67 µs instead of 78-81; see BENCHMARKS.md). With the old 1 MiB stack,
-            // 1.3 MiB kept was slower (38 µs) than none.
-            .linear_memory_keep_resident(256 * 1024)
+            // next call (measured with the older 256 KiB module: a fresh instance 13-14 µs
+            // instead of 17-19; with this one, keeping 128 KiB rather than 256 KiB: 10.2-10.4
+            // µs instead of 10.7; see BENCHMARKS.md). With the old 1 MiB stack, 1.3 MiB kept
+            // was slower (38 µs) than none.
+            .linear_memory_keep_resident(128 * 1024)
             .table_keep_resident(64 * 1024);
         config.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pool));
     }
