@@ -179,6 +179,9 @@ struct State {
     user_metadata: Value,
     /// Whether `event.user` is an object that later Actions can see changes in.
     user_is_object: bool,
+    /// Which metadata an Action set: Auth0 writes (and limits) only those.
+    app_metadata_written: bool,
+    user_metadata_written: bool,
     id_token_claims: Map<String, Value>,
     access_token_claims: Map<String, Value>,
     denied: Option<String>,
@@ -195,6 +198,8 @@ impl State {
             app_metadata: metadata("app_metadata"),
             user_metadata: metadata("user_metadata"),
             user_is_object: user.is_some_and(Value::is_object),
+            app_metadata_written: false,
+            user_metadata_written: false,
             id_token_claims: Map::new(),
             access_token_claims: Map::new(),
             denied: None,
@@ -208,10 +213,12 @@ impl State {
             match effect {
                 Effect::Api(ApiCall::SetAppMetadata { key, value }) => {
                     set_key(&mut self.app_metadata, key, value);
+                    self.app_metadata_written = true;
                     changed = true;
                 }
                 Effect::Api(ApiCall::SetUserMetadata { key, value }) => {
                     set_key(&mut self.user_metadata, key, value);
+                    self.user_metadata_written = true;
                     changed = true;
                 }
                 Effect::Api(ApiCall::SetIdTokenClaim { key, value }) => {
@@ -253,7 +260,13 @@ impl State {
     }
 
     fn finish(self, warnings: &mut Vec<String>) -> FinalState {
-        for (name, value) in [("app_metadata", &self.app_metadata), ("user_metadata", &self.user_metadata)] {
+        let written = [
+            ("app_metadata", &self.app_metadata, self.app_metadata_written),
+            ("user_metadata", &self.user_metadata, self.user_metadata_written),
+        ];
+        // Only what the flow wrote is written back, so only that meets Auth0's limit; and a
+        // large profile the flow leaves alone costs no serialization here.
+        for (name, value) in written.into_iter().filter_map(|(name, value, written)| written.then_some((name, value))) {
             let bytes = serde_json::to_vec(value).map(|bytes| bytes.len()).unwrap_or(0);
             if bytes > MAX_METADATA_BYTES {
                 warnings.push(format!(
@@ -328,9 +341,14 @@ mod tests {
     }
 
     #[test]
-    fn large_metadata_is_warned_about() {
-        let state = State::from_event(&json!({"user": {"app_metadata": {"big": "x".repeat(40_000)}}}));
+    fn large_metadata_is_warned_about_when_the_flow_writes_it() {
+        let event = json!({"user": {"app_metadata": {"big": "x".repeat(40_000)}}});
         let mut warnings = Vec::new();
+        State::from_event(&event).finish(&mut warnings);
+        assert!(warnings.is_empty(), "a profile the flow leaves alone is not written: {warnings:?}");
+        let mut state = State::from_event(&event);
+        let write = Effect::Api(ApiCall::SetAppMetadata { key: "plan".into(), value: json!("team") });
+        state.apply("Stub", &[write], &mut warnings);
         state.finish(&mut warnings);
         assert!(warnings[0].starts_with("app_metadata would be 400"), "{warnings:?}");
     }
