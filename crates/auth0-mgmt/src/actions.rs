@@ -9,6 +9,7 @@ use crate::{ApiError, Client, Method, Secret, encode_component};
 pub const READ_ACTIONS: &str = "read:actions";
 pub const CREATE_ACTIONS: &str = "create:actions";
 pub const UPDATE_ACTIONS: &str = "update:actions";
+pub const DELETE_ACTIONS: &str = "delete:actions";
 
 /// `null` and absence both give the default.
 fn nullable<'de, D, T>(deserializer: D) -> Result<T, D::Error>
@@ -209,6 +210,23 @@ impl Client {
         let path = format!("/api/v2/actions/actions/{}/deploy", encode_component(id));
         let response = self.request(Method::Post, &path, None).map_err(|e| e.with_scope(CREATE_ACTIONS))?;
         decode(format!("POST {path}"), response.body, "a version")
+    }
+
+    /// Runs the Action's current code on `event` on the tenant (`POST .../test`) and returns
+    /// Auth0's answer as it is: `{"payload": {...}}`, whose shape for a run that succeeded is
+    /// not documented (a run that threw answers HTTP 200 with `payload.error`).
+    pub fn test_action(&mut self, id: &str, event: &Value) -> Result<Value, ApiError> {
+        let path = format!("/api/v2/actions/actions/{}/test", encode_component(id));
+        let body = serde_json::json!({ "payload": { "event": event } });
+        let response = self.request(Method::Post, &path, Some(&body)).map_err(|e| e.with_scope(CREATE_ACTIONS))?;
+        Ok(response.body)
+    }
+
+    /// Deletes an Action. Auth0 refuses (409) while any trigger binds it.
+    pub fn delete_action(&mut self, id: &str) -> Result<(), ApiError> {
+        let path = format!("/api/v2/actions/actions/{}", encode_component(id));
+        self.request(Method::Delete, &path, None).map_err(|e| e.with_scope(DELETE_ACTIONS))?;
+        Ok(())
     }
 
     /// Every binding of a trigger's flow, in order (all pages).

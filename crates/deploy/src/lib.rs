@@ -17,6 +17,7 @@ pub mod apply;
 pub mod bundle;
 pub mod export;
 pub mod plan;
+pub mod remove;
 pub mod secrets;
 
 use std::path::PathBuf;

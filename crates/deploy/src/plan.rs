@@ -224,7 +224,7 @@ pub struct FlowEntry {
 }
 
 impl FlowEntry {
-    fn write(&self) -> BindingWrite {
+    pub(crate) fn write(&self) -> BindingWrite {
         BindingWrite {
             reference: match &self.action_id {
                 Some(id) => BindingRef::action_id(id),

@@ -1,6 +1,6 @@
 //! Test support: a local Auth0 Management API on 127.0.0.1 that speaks the documented
 //! shapes of the calls the deploy pipeline makes (`/oauth/token`, Actions list / create /
-//! get / patch / deploy, post-login bindings), with scopes, an Action status that goes
+//! get / patch / deploy / delete / test, trigger bindings), with scopes, an Action status that goes
 //! `pending` → `building` → `built` one step per GET (never by the clock), and scripted
 //! faults (429 bursts, dropped connections, error statuses).
 //!
@@ -22,7 +22,27 @@ use serde_json::{Value, json};
 
 pub const CLIENT_ID: &str = "mock-client-id";
 pub const CLIENT_SECRET: &str = "mock-client-secret-5f1e0c";
-pub const ALL_SCOPES: [&str; 3] = ["read:actions", "create:actions", "update:actions"];
+pub const ALL_SCOPES: [&str; 4] = ["read:actions", "create:actions", "update:actions", "delete:actions"];
+
+/// The Node script that runs an Action for `POST /actions/actions/{id}/test`.
+const RUN_ACTION_JS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/node/run-action.js");
+
+/// How `POST /api/v2/actions/actions/{id}/test` answers an Action that ran. Auth0 documents
+/// only that it returns "the resulting payload"; its Go SDK's recorded exchange shows the shape
+/// for an Action that threw, `{"payload": {"error": {message, name, stack}, "stats": {...}}}`,
+/// with HTTP 200. The success shape is unknown, so the mock offers both guesses a client must
+/// survive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TestAnswer {
+    /// `{"payload": {"commands": [{"target", "name", "args"}], "logs": "...", "stats": {...}}}`
+    /// (an assumed shape: the calls the Action made on `api`, and its console output).
+    #[default]
+    WithCalls,
+    /// `{"payload": {"logs": "...", "stats": {...}}}`: console output only.
+    WithoutCalls,
+    /// The recorded error shape, as if the code had thrown at load (HTTP 200).
+    Error,
+}
 
 /// One request as the server saw it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,6 +149,9 @@ struct State {
     actions: Vec<MockAction>,
     /// (binding id, action id, display name), in flow order.
     bindings: Vec<(String, String, String)>,
+    /// Bindings of triggers other than post-login, by trigger id.
+    other_bindings: BTreeMap<String, Vec<(String, String, String)>>,
+    test_answer: TestAnswer,
     failing_builds: Vec<String>,
     faults: Vec<Fault>,
     requests: Vec<Recorded>,
@@ -144,11 +167,26 @@ pub struct SeedAction {
     pub secrets: Vec<(String, String)>,
     /// True: built and deployed, all changes deployed.
     pub deployed: bool,
+    /// Its `supported_triggers` ids (version v3 each); post-login by default.
+    pub triggers: Vec<String>,
 }
 
 impl SeedAction {
     pub fn new(name: &str, code: &str) -> SeedAction {
-        SeedAction { name: name.to_owned(), code: code.to_owned(), runtime: "node22".to_owned(), secrets: Vec::new(), deployed: true }
+        SeedAction {
+            name: name.to_owned(),
+            code: code.to_owned(),
+            runtime: "node22".to_owned(),
+            secrets: Vec::new(),
+            deployed: true,
+            triggers: vec!["post-login".to_owned()],
+        }
+    }
+
+    /// The Action also supports `trigger` (e.g. `credentials-exchange`).
+    pub fn trigger(mut self, trigger: &str) -> SeedAction {
+        self.triggers.push(trigger.to_owned());
+        self
     }
 
     pub fn secret(mut self, name: &str, value: &str) -> SeedAction {
@@ -179,7 +217,8 @@ impl MockAuth0 {
         let thread = {
             let state = Arc::clone(&state);
             let stop = Arc::clone(&stop);
-            std::thread::spawn(move || {
+            // Room to read and write deeply nested bodies (see `parse_body`).
+            std::thread::Builder::new().stack_size(256 << 20).spawn(move || {
                 for stream in listener.incoming() {
                     if stop.load(Ordering::SeqCst) {
                         break;
@@ -189,6 +228,7 @@ impl MockAuth0 {
                     }
                 }
             })
+            .expect("spawn the mock's server thread")
         };
         MockAuth0 { addr, state, stop, thread: Some(thread) }
     }
@@ -227,7 +267,7 @@ impl MockAuth0 {
             name: seed.name,
             code: seed.code,
             runtime: seed.runtime,
-            supported_triggers: json!([{"id": "post-login", "version": "v3"}]),
+            supported_triggers: Value::Array(seed.triggers.iter().map(|id| json!({"id": id, "version": "v3"})).collect()),
             dependencies: json!([]),
             secrets: seed.secrets,
             status: "built".to_owned(),
@@ -247,6 +287,38 @@ impl MockAuth0 {
         state.next_id += 1;
         let binding = format!("bnd_{}", state.next_id);
         state.bindings.push((binding, id, name.to_owned()));
+    }
+
+    /// Appends an Action (by name) to another trigger's flow.
+    pub fn bind_to(&self, trigger: &str, name: &str) {
+        let mut state = self.state();
+        let id = state.actions.iter().find(|a| a.name == name).map(|a| a.id.clone()).expect("bind_to: no such action");
+        state.next_id += 1;
+        let binding = format!("bnd_{}", state.next_id);
+        state.other_bindings.entry(trigger.to_owned()).or_default().push((binding, id, name.to_owned()));
+    }
+
+    /// How `POST .../test` answers from now on.
+    pub fn set_test_answer(&self, answer: TestAnswer) {
+        self.state().test_answer = answer;
+    }
+
+    /// Replaces an Action's current code, as an edit in the Dashboard would (no build, no
+    /// deploy: the test endpoint runs the current code).
+    pub fn edit_code(&self, name: &str, code: &str) {
+        let mut state = self.state();
+        let action = state.actions.iter_mut().find(|a| a.name == name).expect("edit_code: no such action");
+        action.code = code.to_owned();
+    }
+
+    /// The names of every Action on the tenant.
+    pub fn action_names(&self) -> Vec<String> {
+        self.state().actions.iter().map(|a| a.name.clone()).collect()
+    }
+
+    /// Another trigger's flow, as display names in order.
+    pub fn bound_names_of(&self, trigger: &str) -> Vec<String> {
+        self.state().other_bindings.get(trigger).map(|b| b.iter().map(|(_, _, d)| d.clone()).collect()).unwrap_or_default()
     }
 
     /// Every build of this Action fails from now on (until `fix_builds`).
@@ -485,8 +557,11 @@ fn reason(status: u16) -> &'static str {
         400 => "Bad Request",
         401 => "Unauthorized",
         403 => "Forbidden",
+        204 => "No Content",
         404 => "Not Found",
+        409 => "Conflict",
         429 => "Too Many Requests",
+        500 => "Internal Server Error",
         _ => "Other",
     }
 }
@@ -506,24 +581,38 @@ fn route(state: &mut State, request: &Request) -> Answer {
     let segments: Vec<&str> = api.split('/').collect();
     let scope = match (method, segments.as_slice()) {
         ("GET", _) => "read:actions",
-        ("POST", ["actions", "actions"]) | ("POST", ["actions", "actions", _, "deploy"]) => "create:actions",
+        ("POST", ["actions", "actions"])
+        | ("POST", ["actions", "actions", _, "deploy"])
+        | ("POST", ["actions", "actions", _, "test"]) => "create:actions",
         ("PATCH", _) => "update:actions",
+        ("DELETE", _) => "delete:actions",
         _ => "",
     };
     if !scope.is_empty() && !state.scopes.iter().any(|s| s == scope) {
         return Answer::error(403, &format!("Insufficient scope, expected any of: {scope}"));
     }
-    let body: Value = if request.body.is_empty() { Value::Null } else { serde_json::from_str(&request.body).unwrap_or(Value::Null) };
+    let body: Value = if request.body.is_empty() { Value::Null } else { parse_body(&request.body) };
     match (method, segments.as_slice()) {
         ("GET", ["actions", "actions"]) => list_actions(state, request),
         ("POST", ["actions", "actions"]) => create_action(state, &body),
         ("GET", ["actions", "actions", id]) => get_action(state, id),
         ("PATCH", ["actions", "actions", id]) => patch_action(state, id, &body),
         ("POST", ["actions", "actions", id, "deploy"]) => deploy_action(state, id),
+        ("POST", ["actions", "actions", id, "test"]) => test_action(state, id, &body),
+        ("DELETE", ["actions", "actions", id]) => delete_action(state, id, request),
         ("GET", ["actions", "triggers", "post-login", "bindings"]) => get_bindings(state, request),
         ("PATCH", ["actions", "triggers", "post-login", "bindings"]) => patch_bindings(state, &body),
+        ("GET", ["actions", "triggers", trigger, "bindings"]) => get_other_bindings(state, trigger, request),
         _ => Answer::error(404, "Not Found"),
     }
+}
+
+/// A request body as Auth0 reads it: JSON of any depth (a user's metadata is any JSON their
+/// app stored). The server's thread has the stack for it.
+fn parse_body(body: &str) -> Value {
+    let mut deserializer = serde_json::Deserializer::from_str(body);
+    deserializer.disable_recursion_limit();
+    serde::Deserialize::deserialize(&mut deserializer).unwrap_or(Value::Null)
 }
 
 fn token(state: &mut State, request: &Request) -> Answer {
@@ -666,13 +755,17 @@ fn deploy_action(state: &mut State, id: &str) -> Answer {
     Answer::json(200, version)
 }
 
-fn binding_view(state: &State, (id, action_id, display): &(String, String, String)) -> Value {
+fn binding_view(state: &State, binding: &(String, String, String)) -> Value {
+    binding_view_of(state, "post-login", binding)
+}
+
+fn binding_view_of(state: &State, trigger: &str, (id, action_id, display): &(String, String, String)) -> Value {
     let action = state.actions.iter().find(|a| &a.id == action_id);
     json!({
         "id": id,
-        "trigger_id": "post-login",
+        "trigger_id": trigger,
         "display_name": display,
-        "action": {"id": action_id, "name": action.map(|a| a.name.clone()), "supported_triggers": [{"id": "post-login", "version": "v3"}]},
+        "action": {"id": action_id, "name": action.map(|a| a.name.clone()), "supported_triggers": action.map(|a| a.supported_triggers.clone())},
         "created_at": "2026-01-01T00:00:00.000Z",
         "updated_at": "2026-01-01T00:00:00.000Z",
     })
@@ -684,6 +777,78 @@ fn get_bindings(state: &State, request: &Request) -> Answer {
     let all: Vec<Value> = state.bindings.iter().map(|b| binding_view(state, b)).collect();
     let slice: Vec<Value> = all.iter().skip(page * per_page).take(per_page).cloned().collect();
     Answer::json(200, json!({"bindings": slice, "total": all.len(), "page": page, "per_page": per_page}))
+}
+
+fn get_other_bindings(state: &State, trigger: &str, request: &Request) -> Answer {
+    let page: usize = request.query.get("page").and_then(|p| p.parse().ok()).unwrap_or(0);
+    let per_page: usize = request.query.get("per_page").and_then(|p| p.parse().ok()).unwrap_or(20).clamp(1, 50);
+    let empty = Vec::new();
+    let all: Vec<Value> = state.other_bindings.get(trigger).unwrap_or(&empty).iter().map(|b| binding_view_of(state, trigger, b)).collect();
+    let slice: Vec<Value> = all.iter().skip(page * per_page).take(per_page).cloned().collect();
+    Answer::json(200, json!({"bindings": slice, "total": all.len(), "page": page, "per_page": per_page}))
+}
+
+/// As Auth0: an Action bound to any trigger cannot be deleted (409) unless `force=true`.
+fn delete_action(state: &mut State, id: &str, request: &Request) -> Answer {
+    let Some(at) = state.actions.iter().position(|a| a.id == id) else {
+        return Answer::error(404, &format!("The action {id} does not exist"));
+    };
+    let bound = state.bindings.iter().chain(state.other_bindings.values().flatten()).any(|(_, action, _)| action == id);
+    let force = request.query.get("force").is_some_and(|v| v == "true");
+    if bound && !force {
+        return Answer::error(409, "unable to delete an action bound to a trigger: remove its bindings first");
+    }
+    state.bindings.retain(|(_, action, _)| action != id);
+    state.other_bindings.values_mut().for_each(|list| list.retain(|(_, action, _)| action != id));
+    state.actions.remove(at);
+    Answer::json(204, Value::Null)
+}
+
+/// Runs the Action's current code on the posted event in a real Node child process, with its
+/// secrets, and answers in the configured shape.
+fn test_action(state: &mut State, id: &str, body: &Value) -> Answer {
+    let Some(action) = state.actions.iter().find(|a| a.id == id) else {
+        return Answer::error(404, &format!("The action {id} does not exist"));
+    };
+    let Some(event) = body.pointer("/payload/event") else {
+        return Answer::error(400, "Payload validation error: 'Missing required property: payload.event'");
+    };
+    let stats = json!({"action_duration_ms": 0, "boot_duration_ms": 0, "network_duration_ms": 0});
+    if state.test_answer == TestAnswer::Error {
+        let error = json!({"message": "Cannot find module 'auth0'", "name": "Error", "stack": "Error: Cannot find module 'auth0'\n    at /data/code.js:1:1"});
+        return Answer::json(200, json!({"payload": {"error": error, "stats": stats}}));
+    }
+    let secrets: serde_json::Map<String, Value> = action.secrets.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
+    let input = json!({"code": action.code, "event": event, "secrets": secrets});
+    let ran = std::process::Command::new("node")
+        .arg(RUN_ACTION_JS)
+        .env("TZ", "UTC")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            if let Some(mut stdin) = child.stdin.take() {
+                stdin.write_all(input.to_string().as_bytes())?;
+            }
+            child.wait_with_output()
+        });
+    let output = match ran {
+        Ok(output) if output.status.success() => output.stdout,
+        Ok(output) => return Answer::error(500, &format!("the mock's node run failed: {}", String::from_utf8_lossy(&output.stderr).lines().next().unwrap_or_default())),
+        Err(error) => return Answer::error(500, &format!("the mock cannot run node ({error}); install Node.js")),
+    };
+    let ran: Value = serde_json::from_slice(&output).unwrap_or(Value::Null);
+    let stats = json!({"action_duration_ms": ran["duration_ms"], "boot_duration_ms": 0, "network_duration_ms": 0});
+    if !ran["error"].is_null() {
+        return Answer::json(200, json!({"payload": {"error": ran["error"], "stats": stats}}));
+    }
+    let logs = ran["logs"].as_array().map(|lines| lines.iter().filter_map(Value::as_str).collect::<Vec<_>>().join("\n")).unwrap_or_default();
+    let mut payload = json!({"logs": logs, "stats": stats});
+    if state.test_answer == TestAnswer::WithCalls {
+        payload["commands"] = ran["calls"].clone();
+    }
+    Answer::json(200, json!({"payload": payload}))
 }
 
 fn patch_bindings(state: &mut State, body: &Value) -> Answer {

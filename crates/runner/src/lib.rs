@@ -15,6 +15,7 @@ pub mod redact;
 pub mod replay;
 pub mod report;
 pub mod stream;
+pub mod verify;
 
 use std::path::Path;
 

@@ -30,6 +30,12 @@ enum Command {
     Bundle(cmd::bundle::Args),
     /// Put the bundles on a tenant: create or update, build, deploy, bind into post-login.
     Deploy(cmd::deploy::Args),
+    /// Prove on the tenant that what was replayed is what runs: fixtures through the tenant's
+    /// test endpoint and the local module, compared.
+    Verify(cmd::verify::Args),
+    /// Take our Actions out of the post-login flow (other bindings stay, in order) and delete
+    /// them from the tenant.
+    Remove(cmd::remove::Args),
     /// Write the bundles for auth0-deploy-cli (a0deploy) or Terraform.
     Export(cmd::export::Args),
 }
@@ -57,6 +63,8 @@ fn run() -> ExitCode {
         Command::Gen(args) => cmd::generate::run(args),
         Command::Bundle(args) => cmd::bundle::run(args),
         Command::Deploy(args) => cmd::deploy::run(args),
+        Command::Verify(args) => cmd::verify::run(args),
+        Command::Remove(args) => cmd::remove::run(args),
         Command::Export(args) => cmd::export::run(args),
     };
     match result {

@@ -4,38 +4,18 @@
 //! tool could not run.
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::Context;
-use auth0_mgmt::{Client, ClientConfig, Credentials, RetryPolicy, Secret};
 use deploy::plan::{Change, PlanOptions};
-use deploy::{DeployError, DeployOptions, Placement, Plan, Progress, SecretValues};
+use deploy::{DeployError, DeployOptions, Placement, Plan, Progress};
+
+use super::tenant::{Scrubber, Tenant, TenantArgs, chain};
+use super::verify::VerifyArgs;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Where `cargo xtask build` put the bundles (<DIR>/<Action>/code.js and manifest.json).
-    #[arg(long, value_name = "DIR", default_value = "dist")]
-    pub dist: PathBuf,
-    /// The tenant's domain, e.g. example.eu.auth0.com.
-    #[arg(long, env = "AUTH0_DOMAIN", value_name = "DOMAIN")]
-    pub domain: Option<String>,
-    /// The machine-to-machine client's id. Its secret comes from AUTH0_CLIENT_SECRET or
-    /// --client-secret-file, never from a flag (flags show in process lists).
-    #[arg(long, env = "AUTH0_CLIENT_ID", value_name = "ID")]
-    pub client_id: Option<String>,
-    /// A file holding the client secret (first line), instead of AUTH0_CLIENT_SECRET.
-    #[arg(long, value_name = "FILE")]
-    pub client_secret_file: Option<PathBuf>,
-    /// The Management API's base URL; default https://DOMAIN (http:// only to the loopback
-    /// interface, for tests).
-    #[arg(long, env = "AUTH0_MANAGEMENT_URL", value_name = "URL")]
-    pub base_url: Option<String>,
-    /// Secret values: JSON ({"SECRET": "v", "Action": {"SECRET": "v"}}) or KEY=VALUE lines
-    /// (SECRET=v, Action.SECRET=v). Env AUTH0_SECRET_<Action>_<SECRET> and
-    /// AUTH0_SECRET_<SECRET> take precedence.
-    #[arg(long, value_name = "FILE")]
-    pub secrets_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub tenant: TenantArgs,
     /// Rewrite secrets the tenant already has with the values given (rotation); by default a
     /// secret that exists is left as it is.
     #[arg(long)]
@@ -58,37 +38,18 @@ pub struct Args {
     /// Milliseconds between two looks at a build's status.
     #[arg(long, value_name = "MS", default_value_t = 1000)]
     pub poll_interval: u64,
-    /// HTTP exchanges one call may use when rate limited (429), the first included.
-    #[arg(long, value_name = "N", default_value_t = 5)]
-    pub max_tries: u32,
-    /// Longest single wait before a retry, in milliseconds, whatever Retry-After says.
-    #[arg(long, value_name = "MS", default_value_t = 10_000)]
-    pub max_wait: u64,
+    /// After the deploy, prove on the tenant that what was replayed is what runs: the same
+    /// events through the tenant's test endpoint and the local module, compared (as
+    /// `runner verify`).
+    #[arg(long)]
+    pub verify: bool,
+    #[command(flatten)]
+    pub verify_args: VerifyArgs,
 }
 
 pub fn run(args: Args) -> anyhow::Result<u8> {
-    let bundles = deploy::load_bundles(&args.dist)?;
-    let domain = args.domain.clone().context("expected the tenant domain in --domain or AUTH0_DOMAIN, found neither")?;
-    let client_id = args.client_id.clone().context("expected the client id in --client-id or AUTH0_CLIENT_ID, found neither")?;
-    let client_secret = client_secret(args.client_secret_file.as_deref())?;
-    let mut values = SecretValues::from_env(std::env::vars_os());
-    if let Some(file) = &args.secrets_file {
-        values = values.with_file(file)?;
-    }
-    let mut scrub: Vec<String> = values.all_values().map(|v| v.expose().to_owned()).collect();
-    scrub.push(client_secret.expose().to_owned());
-    let scrubber = Scrubber(scrub.into_iter().filter(|v| v.len() >= 6).collect());
-
-    let mut config = ClientConfig::for_domain(&domain)?;
-    if let Some(base_url) = &args.base_url {
-        config.base_url = base_url.clone();
-    }
-    config.retry = RetryPolicy {
-        max_tries: args.max_tries.max(1),
-        base_delay: Duration::from_millis(500).min(Duration::from_millis(args.max_wait)),
-        max_wait: Duration::from_millis(args.max_wait),
-    };
-    let mut client = Client::new(config)?;
+    let bundles = deploy::load_bundles(&args.tenant.dist)?;
+    let Tenant { mut client, credentials, domain, values, scrubber } = args.tenant.connect()?;
     let options = DeployOptions {
         plan: PlanOptions {
             runtime: args.runtime.clone(),
@@ -100,7 +61,6 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     };
     let mut out = Output { json: args.json, live: !args.json && std::io::stderr().is_terminal(), scrubber };
 
-    let credentials = Credentials { domain: domain.clone(), client_id, client_secret };
     let result = (|| -> Result<(Plan, Option<deploy::Outcome>), DeployError> {
         out.start("auth", "getting a Management API token");
         let token = client.authenticate(&credentials)?;
@@ -122,36 +82,16 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     match result {
         Ok((plan, outcome)) => {
             out.result(&plan, outcome.as_ref(), args.dry_run, client.requests_sent());
+            if args.verify && !args.dry_run {
+                let mut tenant = Tenant { client, credentials, domain, values, scrubber: out.scrubber };
+                return super::verify::verify_on(&mut tenant, &bundles, &args.verify_args, args.json);
+            }
             Ok(0)
         }
         Err(error) => {
             out.error(&error);
             Ok(error.exit_code())
         }
-    }
-}
-
-fn client_secret(file: Option<&std::path::Path>) -> anyhow::Result<Secret> {
-    if let Some(file) = file {
-        let text = std::fs::read_to_string(file).with_context(|| format!("cannot read the client secret file {}", file.display()))?;
-        let secret = text.lines().next().unwrap_or_default().trim();
-        anyhow::ensure!(!secret.is_empty(), "expected the client secret on the first line of {}, found an empty line", file.display());
-        return Ok(Secret::new(secret));
-    }
-    match std::env::var("AUTH0_CLIENT_SECRET") {
-        Ok(secret) if !secret.is_empty() => Ok(Secret::new(secret)),
-        _ => anyhow::bail!("expected the client secret in AUTH0_CLIENT_SECRET or --client-secret-file, found neither"),
-    }
-}
-
-/// Replaces known secret values in anything printed: a second line of defence, since no
-/// message is built from a value in the first place.
-#[derive(Debug)]
-struct Scrubber(Vec<String>);
-
-impl Scrubber {
-    fn clean(&self, text: &str) -> String {
-        self.0.iter().fold(text.to_owned(), |text, value| text.replace(value.as_str(), "[redacted]"))
     }
 }
 
@@ -274,17 +214,6 @@ impl Output {
         }
         let _ = writeln!(std::io::stderr().lock(), "error: {message}");
     }
-}
-
-/// The error's message with its chain of causes, as one line.
-fn chain(error: &DeployError) -> String {
-    let mut text = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        text.push_str(&format!(": {cause}"));
-        source = cause.source();
-    }
-    text
 }
 
 fn short(sha: &str) -> &str {

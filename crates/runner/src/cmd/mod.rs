@@ -4,8 +4,11 @@ pub mod bundle;
 pub mod deploy;
 pub mod export;
 pub mod generate;
+pub mod remove;
 pub mod replay;
 pub mod run;
+pub mod tenant;
+pub mod verify;
 
 use std::path::PathBuf;
 use std::time::Duration;
