@@ -1,24 +1,15 @@
 //! Typed calls for Actions and trigger bindings. Auth0's objects are decoded leniently:
 //! unknown fields are ignored, missing or `null` optional ones become `None` or empty.
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::{ApiError, Client, Method, Secret, encode_component};
+use crate::{ApiError, Client, Method, Secret, decode, encode_component, nullable, to_body};
 
 pub const READ_ACTIONS: &str = "read:actions";
 pub const CREATE_ACTIONS: &str = "create:actions";
 pub const UPDATE_ACTIONS: &str = "update:actions";
 pub const DELETE_ACTIONS: &str = "delete:actions";
-
-/// `null` and absence both give the default.
-fn nullable<'de, D, T>(deserializer: D) -> Result<T, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Default + Deserialize<'de>,
-{
-    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
-}
 
 /// `{id: "post-login", version: "v3"}`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -160,14 +151,6 @@ pub struct BindingWrite {
     #[serde(rename = "ref")]
     pub reference: BindingRef,
     pub display_name: String,
-}
-
-fn decode<T: for<'de> Deserialize<'de>>(call: String, value: Value, expected: &'static str) -> Result<T, ApiError> {
-    serde_json::from_value(value).map_err(|error| ApiError::Decode { call, expected, found: error.to_string() })
-}
-
-fn to_body(value: &impl Serialize) -> Result<Value, ApiError> {
-    serde_json::to_value(value).map_err(|error| ApiError::Config(format!("cannot encode a request body: {error}")))
 }
 
 impl Client {

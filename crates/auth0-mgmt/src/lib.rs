@@ -1,6 +1,7 @@
 //! A small client for Auth0's Management API: a client-credentials token, one generic
 //! [`Client::request`] with bounded retries on rate limits, and typed calls on top
-//! ([`actions`] today; SSO tickets and connections later use the same `request`).
+//! ([`actions`]; [`sso`] for self-service SSO tickets; [`connections`] for enterprise
+//! connections and their SAML signing certificates, checked locally by [`certificate`]).
 //!
 //! Architecture invariant: no token and no secret value ever reaches an error, a `Debug`
 //! output or a log line. Tokens and secrets travel as [`Secret`], whose `Debug` is redacted
@@ -10,8 +11,11 @@
 #![forbid(unsafe_code)]
 
 pub mod actions;
+pub mod certificate;
+pub mod connections;
 mod error;
 mod retry;
+pub mod sso;
 
 use std::time::Duration;
 
@@ -212,11 +216,16 @@ impl Client {
     /// One call to the Management API with the token: `path` starts with `/api/v2/`.
     /// A 2xx answer is `Ok`; anything else is an [`ApiError`] naming the call.
     pub fn request(&mut self, method: Method, path: &str, body: Option<&Value>) -> Result<Response, ApiError> {
-        let call = format!("{method} {path}");
+        self.request_as(method, path, body, &format!("{method} {path}"))
+    }
+
+    /// [`Client::request`], with errors naming the call as `call` says: for a path that holds
+    /// a credential (a ticket id), which must not reach an error.
+    pub(crate) fn request_as(&mut self, method: Method, path: &str, body: Option<&Value>, call: &str) -> Result<Response, ApiError> {
         if self.token.is_none() {
-            return Err(ApiError::NotAuthenticated { call });
+            return Err(ApiError::NotAuthenticated { call: call.to_owned() });
         }
-        self.send_with_retries(method, path, body, &call)
+        self.send_with_retries(method, path, body, call)
     }
 
     fn send_with_retries(
@@ -337,6 +346,24 @@ fn describe(value: &Value) -> String {
             format!("an object with keys [{}]", keys.join(", "))
         }
     }
+}
+
+/// `null` and absence both give the default.
+pub(crate) fn nullable<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Default + serde::Deserialize<'de>,
+{
+    Ok(<Option<T> as serde::Deserialize>::deserialize(deserializer)?.unwrap_or_default())
+}
+
+/// Decodes an answer's body leniently into a typed value; the error names the call.
+pub(crate) fn decode<T: for<'de> serde::Deserialize<'de>>(call: String, value: Value, expected: &'static str) -> Result<T, ApiError> {
+    serde_json::from_value(value).map_err(|error| ApiError::Decode { call, expected, found: error.to_string() })
+}
+
+pub(crate) fn to_body(value: &impl Serialize) -> Result<Value, ApiError> {
+    serde_json::to_value(value).map_err(|error| ApiError::Config(format!("cannot encode a request body: {error}")))
 }
 
 /// Percent-encodes one path segment or query value (RFC 3986 unreserved characters stay).

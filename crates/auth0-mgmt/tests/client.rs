@@ -33,7 +33,7 @@ fn token_then_typed_and_generic_calls() {
     let error = client.request(Method::Get, "/api/v2/actions/actions", None).unwrap_err();
     assert!(matches!(error, ApiError::NotAuthenticated { .. }));
     let info = client.authenticate(&credentials(&mock)).unwrap();
-    assert_eq!(info.scope.as_deref(), Some("read:actions create:actions update:actions delete:actions"));
+    assert_eq!(info.scope, Some(mock_auth0::ALL_SCOPES.join(" ")));
     assert!(client.find_action("A").unwrap().is_none());
     let created = client
         .create_action(&ActionWrite {

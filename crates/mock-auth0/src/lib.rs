@@ -1,8 +1,9 @@
 //! Test support: a local Auth0 Management API on 127.0.0.1 that speaks the documented
 //! shapes of the calls the deploy pipeline makes (`/oauth/token`, Actions list / create /
-//! get / patch / deploy / delete / test, trigger bindings), with scopes, an Action status that goes
-//! `pending` → `building` → `built` one step per GET (never by the clock), and scripted
-//! faults (429 bursts, dropped connections, error statuses).
+//! get / patch / deploy / delete / test, trigger bindings) and the SSO and SAML chores
+//! (self-service profiles, SSO tickets, connections; see `sso.rs`), with scopes, an Action
+//! status that goes `pending` → `building` → `built` one step per GET (never by the clock),
+//! and scripted faults (429 bursts, dropped connections, error statuses, wrong thumbprints).
 //!
 //! It is a plain HTTP/1.1 server on std's `TcpListener`: one connection at a time, every
 //! answer `Connection: close`. It records every request so tests can count writes.
@@ -10,6 +11,8 @@
 #![forbid(unsafe_code)]
 // Test support: a broken invariant here should fail the test loudly.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+mod sso;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -22,7 +25,20 @@ use serde_json::{Value, json};
 
 pub const CLIENT_ID: &str = "mock-client-id";
 pub const CLIENT_SECRET: &str = "mock-client-secret-5f1e0c";
-pub const ALL_SCOPES: [&str; 4] = ["read:actions", "create:actions", "update:actions", "delete:actions"];
+/// Every scope the mock knows; a fresh mock grants them all.
+pub const ALL_SCOPES: [&str; 11] = [
+    "read:actions",
+    "create:actions",
+    "update:actions",
+    "delete:actions",
+    "read:self_service_profiles",
+    "create:sso_access_tickets",
+    "delete:sso_access_tickets",
+    "read:connections",
+    "update:connections",
+    "read:connections_options",
+    "update:connections_options",
+];
 
 /// The Node script that runs an Action for `POST /actions/actions/{id}/test`.
 const RUN_ACTION_JS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/node/run-action.js");
@@ -156,6 +172,16 @@ struct State {
     faults: Vec<Fault>,
     requests: Vec<Recorded>,
     next_id: u64,
+    /// `host:port`, for the URLs the mock hands out.
+    domain: String,
+    /// Self-service profiles, (id, name).
+    profiles: Vec<(String, String)>,
+    tickets: Vec<sso::MockTicket>,
+    connections: Vec<sso::MockConnection>,
+    /// PATCHes of `options` still to record a wrong thumbprint.
+    corrupt_thumbprints: u32,
+    /// The largest `take` honoured (Auth0's is 100).
+    page_size: Option<usize>,
 }
 
 /// A seeded Action, as if someone had created it before.
@@ -211,6 +237,7 @@ impl MockAuth0 {
         let addr = listener.local_addr().expect("local addr");
         let state = Arc::new(Mutex::new(State {
             scopes: ALL_SCOPES.iter().map(|s| (*s).to_owned()).collect(),
+            domain: addr.to_string(),
             ..State::default()
         }));
         let stop = Arc::new(AtomicBool::new(false));
@@ -369,6 +396,57 @@ impl MockAuth0 {
     /// How many versions of this Action were deployed.
     pub fn versions(&self, name: &str) -> u64 {
         self.state().actions.iter().find(|a| a.name == name).map_or(0, |a| a.versions)
+    }
+
+    /// Adds a self-service profile; returns its id.
+    pub fn add_profile(&self, name: &str) -> String {
+        let mut state = self.state();
+        state.next_id += 1;
+        let id = format!("ssp_{:04}mock", state.next_id);
+        state.profiles.push((id.clone(), name.to_owned()));
+        id
+    }
+
+    /// Adds a connection with these `options` (its derived certificate fields computed as
+    /// Auth0 would); returns its id.
+    pub fn add_connection(&self, name: &str, strategy: &str, options: Value) -> String {
+        let Value::Object(options) = options else { panic!("add_connection: options must be an object") };
+        self.state().seed_connection(name, strategy, options)
+    }
+
+    /// Enables a connection for an application.
+    pub fn enable_connection_for(&self, client_id: &str, connection_id: &str) {
+        let mut state = self.state();
+        let connection = state.connections.iter_mut().find(|c| c.id == connection_id).expect("no such connection");
+        connection.clients.push(client_id.to_owned());
+    }
+
+    /// A connection as GET shows it to a token with every scope.
+    pub fn connection(&self, id: &str) -> Option<Value> {
+        let state = self.state();
+        let connection = state.connections.iter().find(|c| c.id == id)?;
+        Some(json!({"name": connection.name, "display_name": connection.display_name, "strategy": connection.strategy, "options": connection.options}))
+    }
+
+    /// A connection's stored `options`, serialized as the mock holds them (key order kept).
+    pub fn connection_options_bytes(&self, id: &str) -> Option<String> {
+        let state = self.state();
+        state.connections.iter().find(|c| c.id == id).map(|c| Value::Object(c.options.clone()).to_string())
+    }
+
+    /// The next `count` PATCHes of `options` record a wrong thumbprint (drives a rollback).
+    pub fn corrupt_thumbprints(&self, count: u32) {
+        self.state().corrupt_thumbprints = count;
+    }
+
+    /// Pages of connections hold at most `take` items, whatever the client asks.
+    pub fn set_page_size(&self, take: usize) {
+        self.state().page_size = Some(take.max(1));
+    }
+
+    /// Every ticket issued: (id, profile id, request body, revoked).
+    pub fn tickets(&self) -> Vec<(String, String, Value, bool)> {
+        self.state().tickets.iter().map(|t| (t.id.clone(), t.profile_id.clone(), t.body.clone(), t.revoked)).collect()
     }
 
     /// The post-login flow, as display names in order.
@@ -580,6 +658,11 @@ fn route(state: &mut State, request: &Request) -> Answer {
     }
     let segments: Vec<&str> = api.split('/').collect();
     let scope = match (method, segments.as_slice()) {
+        ("GET", ["self-service-profiles", ..]) => "read:self_service_profiles",
+        ("POST", ["self-service-profiles", _, "sso-ticket"]) => "create:sso_access_tickets",
+        ("POST", ["self-service-profiles", _, "sso-ticket", _, "revoke"]) => "delete:sso_access_tickets",
+        ("GET", ["connections", ..] | ["clients", _, "connections"]) => "read:connections",
+        ("PATCH", ["connections", _]) => "update:connections",
         ("GET", _) => "read:actions",
         ("POST", ["actions", "actions"])
         | ("POST", ["actions", "actions", _, "deploy"])
@@ -592,6 +675,9 @@ fn route(state: &mut State, request: &Request) -> Answer {
         return Answer::error(403, &format!("Insufficient scope, expected any of: {scope}"));
     }
     let body: Value = if request.body.is_empty() { Value::Null } else { parse_body(&request.body) };
+    if let Some(answer) = sso::route(state, request, &segments, &body) {
+        return answer;
+    }
     match (method, segments.as_slice()) {
         ("GET", ["actions", "actions"]) => list_actions(state, request),
         ("POST", ["actions", "actions"]) => create_action(state, &body),

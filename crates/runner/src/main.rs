@@ -38,6 +38,11 @@ enum Command {
     Remove(cmd::remove::Args),
     /// Write the bundles for auth0-deploy-cli (a0deploy) or Terraform.
     Export(cmd::export::Args),
+    /// Self-service SSO access tickets: let a customer's admin create or edit their
+    /// enterprise connection.
+    SsoTicket(cmd::sso_ticket::Args),
+    /// SAML connections' signing certificates: show and watch their expiry, rotate one.
+    SamlCert(cmd::saml_cert::Args),
 }
 
 fn main() -> ExitCode {
@@ -66,6 +71,8 @@ fn run() -> ExitCode {
         Command::Verify(args) => cmd::verify::run(args),
         Command::Remove(args) => cmd::remove::run(args),
         Command::Export(args) => cmd::export::run(args),
+        Command::SsoTicket(args) => cmd::sso_ticket::run(args),
+        Command::SamlCert(args) => cmd::saml_cert::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

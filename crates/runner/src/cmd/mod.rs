@@ -7,6 +7,8 @@ pub mod generate;
 pub mod remove;
 pub mod replay;
 pub mod run;
+pub mod saml_cert;
+pub mod sso_ticket;
 pub mod tenant;
 pub mod verify;
 

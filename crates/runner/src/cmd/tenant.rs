@@ -9,12 +9,9 @@ use anyhow::Context;
 use auth0_mgmt::{Client, ClientConfig, Credentials, RetryPolicy, Secret};
 use deploy::SecretValues;
 
-/// Which tenant, with which credentials, and where the bundles are.
+/// Which tenant, and with which credentials: the flags of every command that talks to one.
 #[derive(Debug, clap::Args)]
-pub struct TenantArgs {
-    /// Where `cargo xtask build` put the bundles (<DIR>/<Action>/code.js and manifest.json).
-    #[arg(long, value_name = "DIR", default_value = "dist")]
-    pub dist: PathBuf,
+pub struct ConnectArgs {
     /// The tenant's domain, e.g. example.eu.auth0.com.
     #[arg(long, env = "AUTH0_DOMAIN", value_name = "DOMAIN")]
     pub domain: Option<String>,
@@ -29,17 +26,60 @@ pub struct TenantArgs {
     /// interface, for tests).
     #[arg(long, env = "AUTH0_MANAGEMENT_URL", value_name = "URL")]
     pub base_url: Option<String>,
-    /// Secret values: JSON ({"SECRET": "v", "Action": {"SECRET": "v"}}) or KEY=VALUE lines
-    /// (SECRET=v, Action.SECRET=v). Env AUTH0_SECRET_<Action>_<SECRET> and
-    /// AUTH0_SECRET_<SECRET> take precedence.
-    #[arg(long, value_name = "FILE")]
-    pub secrets_file: Option<PathBuf>,
     /// HTTP exchanges one call may use when rate limited (429), the first included.
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub max_tries: u32,
     /// Longest single wait before a retry, in milliseconds, whatever Retry-After says.
     #[arg(long, value_name = "MS", default_value_t = 10_000)]
     pub max_wait: u64,
+}
+
+/// A client for the tenant, not yet authenticated, and the scrubber of everything printed.
+#[derive(Debug)]
+pub struct Connected {
+    pub client: Client,
+    pub credentials: Credentials,
+    pub domain: String,
+    pub scrubber: Scrubber,
+}
+
+impl ConnectArgs {
+    /// The client, with `known` (secret values the command holds) scrubbed from all output
+    /// beside the client secret.
+    pub fn connect(&self, known: impl IntoIterator<Item = String>) -> anyhow::Result<Connected> {
+        let domain = self.domain.clone().context("expected the tenant domain in --domain or AUTH0_DOMAIN, found neither")?;
+        let client_id = self.client_id.clone().context("expected the client id in --client-id or AUTH0_CLIENT_ID, found neither")?;
+        let client_secret = client_secret(self.client_secret_file.as_deref())?;
+        let mut scrubber = Scrubber(Vec::new());
+        known.into_iter().chain([client_secret.expose().to_owned()]).for_each(|value| scrubber.add(&value));
+        let mut config = ClientConfig::for_domain(&domain)?;
+        if let Some(base_url) = &self.base_url {
+            config.base_url = base_url.clone();
+        }
+        config.retry = RetryPolicy {
+            max_tries: self.max_tries.max(1),
+            base_delay: Duration::from_millis(500).min(Duration::from_millis(self.max_wait)),
+            max_wait: Duration::from_millis(self.max_wait),
+        };
+        let client = Client::new(config)?;
+        let credentials = Credentials { domain: domain.clone(), client_id, client_secret };
+        Ok(Connected { client, credentials, domain, scrubber })
+    }
+}
+
+/// Which tenant, with which credentials, and where the bundles are.
+#[derive(Debug, clap::Args)]
+pub struct TenantArgs {
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    /// Where `cargo xtask build` put the bundles (<DIR>/<Action>/code.js and manifest.json).
+    #[arg(long, value_name = "DIR", default_value = "dist")]
+    pub dist: PathBuf,
+    /// Secret values: JSON ({"SECRET": "v", "Action": {"SECRET": "v"}}) or KEY=VALUE lines
+    /// (SECRET=v, Action.SECRET=v). Env AUTH0_SECRET_<Action>_<SECRET> and
+    /// AUTH0_SECRET_<SECRET> take precedence.
+    #[arg(long, value_name = "FILE")]
+    pub secrets_file: Option<PathBuf>,
 }
 
 /// A client for the tenant, not yet authenticated, and what goes with it.
@@ -54,27 +94,12 @@ pub struct Tenant {
 
 impl TenantArgs {
     pub fn connect(&self) -> anyhow::Result<Tenant> {
-        let domain = self.domain.clone().context("expected the tenant domain in --domain or AUTH0_DOMAIN, found neither")?;
-        let client_id = self.client_id.clone().context("expected the client id in --client-id or AUTH0_CLIENT_ID, found neither")?;
-        let client_secret = client_secret(self.client_secret_file.as_deref())?;
         let mut values = SecretValues::from_env(std::env::vars_os());
         if let Some(file) = &self.secrets_file {
             values = values.with_file(file)?;
         }
-        let mut scrub: Vec<String> = values.all_values().map(|v| v.expose().to_owned()).collect();
-        scrub.push(client_secret.expose().to_owned());
-        let scrubber = Scrubber(scrub.into_iter().filter(|v| v.len() >= 6).collect());
-        let mut config = ClientConfig::for_domain(&domain)?;
-        if let Some(base_url) = &self.base_url {
-            config.base_url = base_url.clone();
-        }
-        config.retry = RetryPolicy {
-            max_tries: self.max_tries.max(1),
-            base_delay: Duration::from_millis(500).min(Duration::from_millis(self.max_wait)),
-            max_wait: Duration::from_millis(self.max_wait),
-        };
-        let client = Client::new(config)?;
-        let credentials = Credentials { domain: domain.clone(), client_id, client_secret };
+        let known: Vec<String> = values.all_values().map(|v| v.expose().to_owned()).collect();
+        let Connected { client, credentials, domain, scrubber } = self.connect.connect(known)?;
         Ok(Tenant { client, credentials, domain, values, scrubber })
     }
 }
@@ -94,10 +119,24 @@ fn client_secret(file: Option<&Path>) -> anyhow::Result<Secret> {
 
 /// Replaces known secret values in anything printed: a second line of defence, since no
 /// message is built from a value in the first place.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Scrubber(Vec<String>);
 
 impl Scrubber {
+    /// Scrubs this value too from now on (values under 6 characters would scrub ordinary
+    /// words, and are left).
+    pub fn add(&mut self, value: &str) {
+        if value.len() >= 6 {
+            self.0.push(value.to_owned());
+        }
+    }
+
+    /// Prints one line on standard error, scrubbed.
+    pub fn warn(&self, line: &str) {
+        use std::io::Write;
+        let _ = writeln!(std::io::stderr().lock(), "{}", self.clean(line));
+    }
+
     pub fn clean(&self, text: &str) -> String {
         self.0.iter().fold(text.to_owned(), |text, value| text.replace(value.as_str(), "[redacted]"))
     }
@@ -118,4 +157,63 @@ pub fn chain(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+/// Why a tenant chore stopped, and its exit code: 1 when Auth0 refused or what the tenant
+/// holds does not allow the job (nothing matches, a check failed), 2 when the tool could not
+/// do it (flags, files, the network, an answer it cannot read).
+#[derive(Debug)]
+pub struct Failure {
+    pub message: String,
+    pub exit_code: u8,
+}
+
+impl Failure {
+    /// The tenant's state or a check refuses the job: exit 1.
+    pub fn refused(message: impl Into<String>) -> Failure {
+        Failure { message: message.into(), exit_code: 1 }
+    }
+
+    /// The tool could not do the job: exit 2.
+    pub fn could_not(message: impl Into<String>) -> Failure {
+        Failure { message: message.into(), exit_code: 2 }
+    }
+}
+
+impl From<auth0_mgmt::ApiError> for Failure {
+    fn from(error: auth0_mgmt::ApiError) -> Failure {
+        let exit_code = if error.is_refusal() { 1 } else { 2 };
+        Failure { message: chain(&error), exit_code }
+    }
+}
+
+/// Prints a failure (scrubbed; as `{"error": ...}` too with `--json`) and gives its exit code.
+pub fn report_failure(failure: &Failure, json: bool, scrubber: &Scrubber) -> u8 {
+    let message = scrubber.clean(&failure.message);
+    if json {
+        scrubber.say(&serde_json::json!({"error": {"message": message, "exit_code": failure.exit_code}}).to_string());
+    }
+    scrubber.warn(&format!("error: {message}"));
+    failure.exit_code
+}
+
+/// A connection named on the command line: `con_...` is an id (Auth0's names cannot hold
+/// `_`), anything else an exact name.
+pub fn find_connection(client: &mut Client, reference: &str) -> Result<auth0_mgmt::connections::Connection, Failure> {
+    if reference.starts_with("con_") {
+        return Ok(client.get_connection(reference)?);
+    }
+    let filter = auth0_mgmt::connections::ConnectionFilter { name: Some(reference), strategy: None };
+    let found: Vec<_> = client.list_connections(&filter)?.into_iter().filter(|c| c.name == reference).collect();
+    match <[_; 1]>::try_from(found) {
+        Ok([one]) => Ok(client.get_connection(&one.id)?),
+        Err(found) if found.is_empty() => {
+            Err(Failure::refused(format!("expected a connection named {reference:?} on the tenant, found none")))
+        }
+        Err(found) => Err(Failure::refused(format!(
+            "expected one connection named {reference:?}, found {}: {}; pass its id instead",
+            found.len(),
+            found.iter().map(|c| c.id.as_str()).collect::<Vec<_>>().join(", ")
+        ))),
+    }
 }
