@@ -205,7 +205,7 @@ fn an_edit_ticket_follows_the_seeds_lookup_across_pages() {
     assert_eq!(mock.tickets()[0].2, json!({"connection_id": wanted, "ttl_sec": 600}));
     let pages = mock.requests().iter().filter(|r| r.path.starts_with("/api/v2/clients/cli_LoginApp/connections")).count();
     assert_eq!(pages, 3, "{:?}", mock.requests());
-    assert!(out.stderr.contains(&format!("edit ticket for connection {wanted}")), "{}", out.stderr);
+    assert!(out.stderr.contains(&format!("edit ticket for connection self-service-sso-1726617508392 ({wanted})")), "{}", out.stderr);
     // By name and by id.
     let out = run(&mock, &["sso-ticket", "edit", "--connection", "acme-saml"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
@@ -299,7 +299,7 @@ fn certificates_are_shown_and_their_expiry_watched() {
     assert!(lines[1].starts_with("acme-saml") && lines[1].contains(&id), "{}", out.stdout);
     assert!(lines[1].contains("2027-01-15T12:00:00.000Z") && lines[1].contains(CURRENT_SHA1), "{}", out.stdout);
     assert!(lines[1].contains("CN=idp.acme.test 2024,O=Acme Test IdP,C=FR"), "{}", out.stdout);
-    assert!(lines[1].contains("    45  "), "45 days left: {}", out.stdout);
+    assert!(lines[1].contains("     45  "), "45 days left: {}", out.stdout);
     assert!(lines[2].starts_with("beta-saml") && lines[2].contains(NEXT_SHA1), "{}", out.stdout);
     assert!(!out.stdout.contains("google-oauth2"));
     // A scheduled job: 60 days flags acme-saml, 30 does not.

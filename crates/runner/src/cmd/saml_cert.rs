@@ -115,8 +115,10 @@ fn show(args: ShowArgs) -> anyhow::Result<u8> {
         };
         let say = |line: &str| tenant.scrubber.say(line);
         let mut flagged = 0usize;
+        let width = connections.iter().map(|c| c.name.len()).max().unwrap_or(0).max("CONNECTION".len());
+        let id_width = connections.iter().map(|c| c.id.len()).max().unwrap_or(0).max(2);
         if !args.json {
-            say(&format!("{:<28} {:<22} {:<26} {:>6}  {:<40}  SUBJECT", "CONNECTION", "ID", "NOT AFTER", "DAYS", "SHA-1"));
+            say(&format!("{:<width$}  {:<id_width$}  {:<24}  {:>5}  {:<40}  SUBJECT", "CONNECTION", "ID", "NOT AFTER", "DAYS", "SHA-1"));
         }
         for connection in &connections {
             let current = current_certificate(&connection.options);
@@ -146,7 +148,7 @@ fn show(args: ShowArgs) -> anyhow::Result<u8> {
             } else {
                 let text = |key: &str| row.get(key).and_then(Value::as_str).unwrap_or("-").to_owned();
                 let days = row.get("days_left").map_or("-".to_owned(), Value::to_string);
-                say(&format!("{:<28} {:<22} {:<26} {:>6}  {:<40}  {}", connection.name, connection.id, text("not_after"), days, text("sha1"), text("subject")));
+                say(&format!("{:<width$}  {:<id_width$}  {:<24}  {days:>5}  {:<40}  {}", connection.name, connection.id, text("not_after"), text("sha1"), text("subject")));
                 if let Some(problem) = &problem {
                     tenant.scrubber.warn(&format!("warning: {}: {problem}", connection.name));
                 }

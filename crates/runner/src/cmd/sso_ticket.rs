@@ -116,7 +116,8 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     match args.command {
         Command::Create(args) => {
             let request = create_request(&args, now_ms()?).map_err(|m| anyhow::anyhow!(m))?;
-            issue(&args.common, args.enable_clients.is_empty(), |_| Ok(request))
+            let label = request.connection_config.as_ref().map(|c| c.name.clone()).unwrap_or_default();
+            issue(&args.common, args.enable_clients.is_empty(), |_| Ok((request, label)))
         }
         Command::Edit(args) => {
             let ttl_sec = ttl(&args.ttl).map_err(|m| anyhow::anyhow!(m))?;
@@ -126,7 +127,8 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
                     (None, Some(client_id)) => by_prefix(client, client_id, &args.prefix)?,
                     (None, None) => return Err(Failure::could_not("expected --connection or --for-client, found neither")),
                 };
-                Ok(TicketRequest { connection_id: Some(connection.id), ttl_sec, ..TicketRequest::default() })
+                let label = format!("{} ({})", connection.name, connection.id);
+                Ok((TicketRequest { connection_id: Some(connection.id), ttl_sec, ..TicketRequest::default() }, label))
             })
         }
         Command::Revoke(args) => revoke(args),
@@ -223,15 +225,16 @@ fn with_tenant(common: &Common, job: impl FnOnce(&mut Connected) -> Result<(), F
     })
 }
 
-/// Issues the ticket `build` describes (it may read the tenant first).
+/// Issues the ticket `build` describes (it may read the tenant first), with the connection's
+/// name for people.
 fn issue(
     common: &Common,
     warn_no_client: bool,
-    build: impl FnOnce(&mut Client) -> Result<TicketRequest, Failure>,
+    build: impl FnOnce(&mut Client) -> Result<(TicketRequest, String), Failure>,
 ) -> anyhow::Result<u8> {
     with_tenant(common, |tenant| {
         let profile_id = profile(&mut tenant.client, common.profile.as_deref())?;
-        let request = build(&mut tenant.client)?;
+        let (request, connection) = build(&mut tenant.client)?;
         let scrubber = &tenant.scrubber;
         if warn_no_client {
             scrubber.warn(
@@ -254,7 +257,6 @@ fn issue(
         let ttl_ms = i64::from(request.ttl_sec.unwrap_or(MAX_TTL_SECONDS)) * 1000;
         let now = now_ms().map_err(|e| Failure::could_not(e.to_string()))?;
         let expires = actions_core::Timestamp::from_millis(now + ttl_ms).map(actions_core::Timestamp::to_iso_string).unwrap_or_default();
-        let connection = request.connection_config.as_ref().map(|c| c.name.as_str()).or(request.connection_id.as_deref()).unwrap_or_default();
         let kind = if request.connection_id.is_some() { "edit" } else { "create" };
         // The URL goes to standard output only.
         if common.json {
@@ -262,8 +264,8 @@ fn issue(
         } else {
             say_raw(ticket.ticket.expose());
             scrubber.warn(&format!(
-                "{kind} ticket for connection {connection} (profile {profile_id}), valid until about {expires}; hand the URL to the \
-                 customer's admin over a private channel"
+                "{kind} ticket for connection {connection} on profile {profile_id}, valid until about {expires}; hand the URL to \
+                 the customer's admin over a private channel"
             ));
         }
         Ok(())
