@@ -95,20 +95,13 @@ fn iso(seconds: i64) -> String {
     actions_core::Timestamp::from_millis(seconds.saturating_mul(1000)).map(actions_core::Timestamp::to_iso_string).unwrap_or_default()
 }
 
-/// Authenticates, runs `job` (which gives the exit code), and reports its failure.
-fn with_tenant(connect: &ConnectArgs, json: bool, job: impl FnOnce(&mut Connected) -> Result<u8, Failure>) -> anyhow::Result<u8> {
-    let mut tenant = connect.connect([])?;
-    let result = tenant.client.authenticate(&tenant.credentials).map_err(Failure::from).and_then(|_| job(&mut tenant));
-    Ok(result.unwrap_or_else(|failure| report_failure(&failure, json, &tenant.scrubber)))
-}
-
 fn describe(cert: &Certificate) -> String {
     format!("{}, not after {}, sha1 {}", cert.subject, iso(cert.not_after), cert.sha1)
 }
 
 fn show(args: ShowArgs) -> anyhow::Result<u8> {
     let now = now_seconds(args.now.as_deref())?;
-    with_tenant(&args.connect, args.json, |tenant| {
+    args.connect.run(args.json, |tenant| {
         let connections = match &args.connection {
             Some(reference) => vec![find_connection(&mut tenant.client, reference)?],
             None => tenant.client.list_connections(&ConnectionFilter { strategy: Some("samlp"), name: None })?,
@@ -219,7 +212,7 @@ fn rotate(args: RotateArgs) -> anyhow::Result<u8> {
         Ok(new) => new,
         Err(failure) => return Ok(report_failure(&failure, args.json, &Scrubber::default())),
     };
-    with_tenant(&args.connect, args.json, |tenant| {
+    args.connect.run(args.json, |tenant| {
         let connection = find_connection(&mut tenant.client, &args.connection)?;
         check_connection(&connection)?;
         // Auth0 protects these too; scrub them from anything printed, as a second defence.

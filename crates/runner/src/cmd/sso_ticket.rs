@@ -13,7 +13,7 @@ use auth0_mgmt::sso::{
 };
 use serde_json::json;
 
-use super::tenant::{ConnectArgs, Connected, Failure, find_connection, report_failure};
+use super::tenant::{ConnectArgs, Connected, Failure, find_connection};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -215,14 +215,9 @@ fn profile(client: &mut Client, wanted: Option<&str>) -> Result<String, Failure>
     }
 }
 
-/// Authenticates, runs `job`, and reports its failure.
+/// [`ConnectArgs::run`] for a job whose success exits 0.
 fn with_tenant(common: &Common, job: impl FnOnce(&mut Connected) -> Result<(), Failure>) -> anyhow::Result<u8> {
-    let mut tenant = common.connect.connect([])?;
-    let result = tenant.client.authenticate(&tenant.credentials).map_err(Failure::from).and_then(|_| job(&mut tenant));
-    Ok(match result {
-        Ok(()) => 0,
-        Err(failure) => report_failure(&failure, common.json, &tenant.scrubber),
-    })
+    common.connect.run(common.json, |tenant| job(tenant).map(|()| 0))
 }
 
 /// Issues the ticket `build` describes (it may read the tenant first), with the connection's

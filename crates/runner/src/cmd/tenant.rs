@@ -67,6 +67,16 @@ impl ConnectArgs {
     }
 }
 
+impl ConnectArgs {
+    /// Connects, authenticates, runs `job` (which gives the exit code), and prints a failure
+    /// of any step with its exit code.
+    pub fn run(&self, json: bool, job: impl FnOnce(&mut Connected) -> Result<u8, Failure>) -> anyhow::Result<u8> {
+        let mut tenant = self.connect([])?;
+        let result = tenant.client.authenticate(&tenant.credentials).map_err(Failure::from).and_then(|_| job(&mut tenant));
+        Ok(result.unwrap_or_else(|failure| report_failure(&failure, json, &tenant.scrubber)))
+    }
+}
+
 /// Which tenant, with which credentials, and where the bundles are.
 #[derive(Debug, clap::Args)]
 pub struct TenantArgs {
