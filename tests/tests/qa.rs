@@ -6,7 +6,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::OnceLock;
 
 use actions_core::Timestamp;
 use runner::fixture::{Case, discover};
@@ -14,26 +13,6 @@ use runner::replay::{ReplayOptions, Status, replay_one};
 use serde_json::{Value, json};
 use tests::{NOW, module_runner, root, runner_bin};
 
-
-/// A release runner, built once for the tests that replay hundreds of thousands of events
-/// (a debug build replays about 2,000 events/s on two cores; a release build about 15,000).
-fn release_runner_bin() -> PathBuf {
-    static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-            let status = Command::new(cargo)
-                .args(["build", "--release", "--package", "runner", "--bin", "runner"])
-                .current_dir(root())
-                .status()
-                .unwrap();
-            assert!(status.success(), "cargo build --release of the runner failed");
-            let exe = std::env::current_exe().unwrap();
-            let target = exe.ancestors().nth(3).unwrap().to_path_buf();
-            target.join("release/runner")
-        })
-        .clone()
-}
 
 fn tmp(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("qa-{}-{name}", std::process::id()));
@@ -179,21 +158,24 @@ fn peak_kib(text: &str) -> u64 {
 
 /// Streaming bound: a replay of 200,000 events on two worker processes peaks under 100 MB in
 /// all (the runner and its workers, VmHWM summed), and within 16 MiB of a replay of 20,000:
-/// memory does not grow with the input.
+/// memory does not grow with the input. The stream is what is measured, so it runs the
+/// Actions natively (the debug runner replays about 7,000 events/s so, 2,000 through the
+/// module); a wasm call's memory is a fresh instance's, bounded by --memory, and the
+/// module's own 1,000,000-event figure is a benchmark (BENCHMARKS.md).
 const PEAK_BOUND_KIB: u64 = 100 * 1000 * 1000 / 1024;
 const GROWTH_BOUND_KIB: u64 = 16 * 1024;
 
 #[test]
 fn two_hundred_thousand_events_stream_in_flat_memory() {
-    let bin = release_runner_bin();
+    let bin = runner_bin();
     let dir = tmp("stream");
     let (small, large) = (dir.join("20k.jsonl"), dir.join("200k.jsonl"));
     generate(&bin, 20_000, 5, &small);
     generate(&bin, 200_000, 5, &large);
-    let output = run(&bin, &["replay", small.to_str().unwrap(), "--now", NOW, "--jobs", "2"]);
+    let output = run(&bin, &["replay", small.to_str().unwrap(), "--now", NOW, "--jobs", "2", "--native"]);
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
     let small_peak = peak_kib(&stdout(&output));
-    let output = run(&bin, &["replay", large.to_str().unwrap(), "--now", NOW, "--jobs", "2"]);
+    let output = run(&bin, &["replay", large.to_str().unwrap(), "--now", NOW, "--jobs", "2", "--native"]);
     let text = stdout(&output);
     assert_eq!(output.status.code(), Some(0), "{text}");
     assert!(text.contains("200000 event(s) in"), "{text}");
@@ -204,6 +186,7 @@ fn two_hundred_thousand_events_stream_in_flat_memory() {
         large_peak < small_peak + GROWTH_BOUND_KIB,
         "peak grew from {small_peak} KiB (20,000 events) to {large_peak} KiB (200,000)"
     );
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

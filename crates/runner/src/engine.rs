@@ -47,11 +47,14 @@ impl Default for Limits {
 pub struct ModuleInfo {
     pub size: usize,
     pub sha256: String,
+    /// True when no module runs: the Actions' Rust code compiled into the runner (`--native`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub native: bool,
 }
 
 impl ModuleInfo {
     pub fn of(bytes: &[u8]) -> Self {
-        ModuleInfo { size: bytes.len(), sha256: hex(&Sha256::digest(bytes)) }
+        ModuleInfo { size: bytes.len(), sha256: hex(&Sha256::digest(bytes)), native: false }
     }
 }
 
@@ -114,14 +117,23 @@ pub enum LoadError {
     Engine(wasmtime::Error),
 }
 
-/// The compiled module, ready to run any Action any number of times, from any thread.
+/// The compiled module, ready to run any Action any number of times, from any thread; or
+/// the same Actions compiled natively into the runner ([`ModuleRunner::native`]).
 pub struct ModuleRunner {
-    engine: Engine,
-    pre: InstancePre<CallState>,
+    backend: Backend,
     info: ModuleInfo,
     limits: Limits,
-    /// Dropping the sender stops the epoch ticker.
-    _ticker: mpsc::Sender<()>,
+}
+
+enum Backend {
+    Wasm {
+        engine: Engine,
+        pre: InstancePre<CallState>,
+        /// Dropping the sender stops the epoch ticker.
+        _ticker: mpsc::Sender<()>,
+    },
+    /// `actions_core::run_json` called directly, on the same projected bytes.
+    Native,
 }
 
 impl std::fmt::Debug for ModuleRunner {
@@ -156,7 +168,16 @@ impl ModuleRunner {
                 ticking.increment_epoch();
             }
         });
-        Ok(ModuleRunner { engine, pre, info: ModuleInfo::of(bytes), limits, _ticker: sender })
+        Ok(ModuleRunner { backend: Backend::Wasm { engine, pre, _ticker: sender }, info: ModuleInfo::of(bytes), limits })
+    }
+
+    /// The Actions' Rust code compiled into this runner, with no module: the edit-and-test
+    /// loop without a wasm build. It takes the same projection and writes the same answer
+    /// bytes as the module (a test holds the two equal on every fixture and on generated
+    /// events), but counts no instructions and enforces no fuel or memory limit.
+    pub fn native(limits: Limits) -> Self {
+        let info = ModuleInfo { size: 0, sha256: String::new(), native: true };
+        ModuleRunner { backend: Backend::Native, info, limits }
     }
 
     pub fn info(&self) -> &ModuleInfo {
@@ -181,12 +202,19 @@ impl ModuleRunner {
         let started = Instant::now();
         let event_json = project(action.spec(), event);
         let event_json = event_json.as_slice();
+        let Backend::Wasm { engine, pre, .. } = &self.backend else {
+            // JavaScript numbers are f64; every time value is exactly representable.
+            #[allow(clippy::cast_precision_loss)]
+            let answer = actions_core::run_json(action, event_json, now.millis() as f64).to_json();
+            let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+            return CallResult { outcome: decode_answer(&answer), usage: Usage { micros, ..Usage::default() } };
+        };
         let mut store = Store::new(
-            &self.engine,
+            engine,
             CallState { limit: self.limits.memory_bytes, peak: 0, denied: false },
         );
         store.limiter(|state| state);
-        let result = self.call_in(&mut store, action, event_json, now, time);
+        let result = self.call_in(pre, &mut store, action, event_json, now, time);
         let remaining = store.get_fuel().unwrap_or(0);
         let usage = Usage {
             instructions: self.limits.fuel.saturating_sub(remaining),
@@ -202,6 +230,7 @@ impl ModuleRunner {
 
     fn call_in(
         &self,
+        pre: &InstancePre<CallState>,
         store: &mut Store<CallState>,
         action: Action,
         event_json: &[u8],
@@ -213,7 +242,7 @@ impl ModuleRunner {
         store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX));
         store.epoch_deadline_trap();
 
-        let instance = self.pre.instantiate(&mut *store)?;
+        let instance = pre.instantiate(&mut *store)?;
         let memory = instance
             .get_memory(&mut *store, "memory")
             .ok_or_else(|| wasmtime::Error::msg("the module exports no memory"))?;
@@ -292,10 +321,17 @@ fn read_answer(store: &mut Store<CallState>, memory: Memory, answer: u32) -> Cal
     let Some(json) = memory.data(&*store).get(start..start.saturating_add(len)) else {
         return bad(format!("expected {len} bytes of answer at {start}, found the end of memory"));
     };
+    decode_answer(json)
+}
+
+/// The answer's JSON, as the module writes it (and the native backend too).
+fn decode_answer(json: &[u8]) -> CallOutcome {
     match serde_json::from_slice::<Outcome>(json) {
         Ok(Outcome::Effects(effects)) => CallOutcome::Effects(effects),
         Ok(Outcome::Error(error)) => CallOutcome::Refused(error),
-        Err(error) => bad(format!("expected {{\"effects\": [...]}} or {{\"error\": ...}}, found JSON that does not decode: {error}")),
+        Err(error) => CallOutcome::Failed(Failure::BadAnswer(format!(
+            "expected {{\"effects\": [...]}} or {{\"error\": ...}}, found JSON that does not decode: {error}"
+        ))),
     }
 }
 

@@ -29,6 +29,11 @@ pub struct ModuleArgs {
     /// instead of --module, after checking it against the manifest.json beside it.
     #[arg(long, value_name = "FILE", conflicts_with = "module")]
     pub bundle: Option<PathBuf>,
+    /// Run the Actions' Rust code compiled into this runner instead of a module: no wasm
+    /// build, for a fast edit-and-test loop. Same projection and answers as the module;
+    /// no instructions are counted and --fuel and --memory do not apply.
+    #[arg(long, conflicts_with_all = ["module", "bundle"])]
+    pub native: bool,
     /// Instructions one call may execute.
     #[arg(long, value_name = "N", default_value_t = Limits::default().fuel)]
     pub fuel: u64,
@@ -46,17 +51,29 @@ impl ModuleArgs {
         self.bundle.as_deref().unwrap_or(&self.module)
     }
 
+    /// What reports name as the code that ran.
+    pub fn describe(&self, info: &runner::engine::ModuleInfo) -> String {
+        if self.native {
+            "native (the Actions' Rust code compiled into this runner; no module)".to_owned()
+        } else {
+            format!("module {} ({} bytes, sha256 {})", self.source().display(), info.size, info.sha256)
+        }
+    }
+
     pub fn load(&self) -> anyhow::Result<ModuleRunner> {
-        let bytes = match &self.bundle {
-            Some(bundle) => runner::bundle::read_bundle(bundle)?,
-            None => runner::read_module(&self.module)?,
-        };
-        let source = self.source();
         let limits = Limits {
             fuel: self.fuel,
             memory_bytes: self.memory.saturating_mul(1024 * 1024),
             time: Duration::from_millis(self.timeout),
         };
+        if self.native {
+            return Ok(ModuleRunner::native(limits));
+        }
+        let bytes = match &self.bundle {
+            Some(bundle) => runner::bundle::read_bundle(bundle)?,
+            None => runner::read_module(&self.module)?,
+        };
+        let source = self.source();
         ModuleRunner::new(&bytes, limits).with_context(|| format!("cannot load {}", source.display()))
     }
 }

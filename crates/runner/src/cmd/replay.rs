@@ -227,7 +227,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         let line = serde_json::json!({ "summary": report.summary, "module": info, "stats": report.stats() });
         writeln!(out, "{line}")?;
     } else {
-        let module_line = format!("module {} ({} bytes, sha256 {})", args.module.source().display(), info.size, info.sha256);
+        let module_line = args.module.describe(info);
         if against {
             let changed = report.summary.failed + report.summary.errors;
             writeln!(out, "against {}: {} unchanged, {changed} changed", show_paths(&paths), report.summary.passed)?;
