@@ -17,7 +17,12 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const DIST = path.join(ROOT, 'dist');
 const FIXTURES = path.join(ROOT, 'test-events');
 const TESTING = Symbol.for('auth0-actions-rs.shim.testing');
-const ACTIONS = ['Manage_Subscription', 'Set_Default_Member_Role'];
+// Every Action the build bundled (`runner bundle` writes one folder per entry of the Rust
+// table), so a new Action is tested here without a change.
+const ACTIONS = fs.existsSync(DIST)
+  ? fs.readdirSync(DIST).filter((name) => fs.existsSync(path.join(DIST, name, 'manifest.json'))).sort()
+  : [];
+if (ACTIONS.length === 0) throw new Error(`no bundles in ${DIST}: run \`cargo xtask build\` first`);
 
 function bundlePath(name) {
   return path.join(DIST, name, 'code.js');

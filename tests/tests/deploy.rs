@@ -40,18 +40,18 @@ impl Dist {
         let dir = std::env::temp_dir().join(format!("deploy-e2e-{test}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let dist = Dist(dir);
-        dist.write(MS, "exports.onExecutePostLogin = async (event, api) => { /* ms v1 */ };");
-        dist.write(SDMR, "exports.onExecutePostLogin = async (event, api) => { /* sdmr v1 */ };");
+        for spec in &actions_core::SPECS {
+            dist.write(spec.name, &format!("exports.onExecutePostLogin = async (event, api) => {{ /* {} v1 */ }};", spec.name));
+        }
         dist
     }
 
+    /// A bundle with the Action's own secrets (from its spec), around `code`.
     fn write(&self, name: &str, code: &str) {
-        let secrets: &[(&str, bool)] = if name == MS {
-            &[("TRIAL_DAYS", false), ("CLAIM_NAME", false)]
-        } else {
-            &[("ROLE_ID", true), ("domain", true), ("clientId", true), ("clientSecret", true)]
-        };
-        deploy::bundle::write_bundle(&self.0, name, code, secrets).unwrap();
+        let spec = actions_core::Action::from_name(name).expect("an Action of the table").spec();
+        let secrets: Vec<(&str, bool)> =
+            spec.decision_secrets.iter().chain(spec.shim_secrets).map(|secret| (secret.name, secret.required)).collect();
+        deploy::bundle::write_bundle(&self.0, name, code, &secrets).unwrap();
     }
 }
 

@@ -77,16 +77,20 @@ fn every_fixture_passes() {
     );
 }
 
+/// Every Action of the table (`actions_core::for_each_action`) has its export in the module,
+/// its bundle in `dist/`, and a fixtures folder.
 #[test]
-fn both_actions_have_fixtures() {
-    for folder in ["manage-subscription", "set-default-member-role"] {
-        let paths =
-            discover(&[root().join("test-events").join(folder)]).expect("the folder can be listed");
-        assert!(
-            paths.len() >= 10,
-            "expected at least 10 fixtures in test-events/{folder}, found {}",
-            paths.len()
-        );
+fn every_action_of_the_table_has_an_export_a_bundle_and_fixtures() {
+    let exports = runner::engine::module_exports(&tests::module_bytes()).expect("the module's exports can be read");
+    for spec in &actions_core::SPECS {
+        assert!(exports.iter().any(|e| e == spec.export), "the module has no export {} for {}: {exports:?}", spec.export, spec.name);
+        let bundle = root().join("dist").join(spec.name);
+        for file in ["code.js", "manifest.json"] {
+            assert!(bundle.join(file).is_file(), "expected the bundle file {}", bundle.join(file).display());
+        }
+        let folder = spec.fixtures_folder();
+        let paths = discover(&[root().join("test-events").join(&folder)]).expect("the folder can be listed");
+        assert!(paths.len() >= 10, "expected at least 10 fixtures in test-events/{folder}, found {}", paths.len());
     }
 }
 

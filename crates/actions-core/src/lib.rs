@@ -12,9 +12,7 @@ pub mod effect;
 pub mod event;
 pub mod json;
 mod log;
-mod manage_subscription;
 pub mod projection;
-mod set_default_member_role;
 pub mod time;
 mod url;
 
@@ -25,11 +23,87 @@ pub use event::{Field, PostLoginEvent};
 pub use log::MAX_LOG_LINE_CHARS;
 pub use time::Timestamp;
 
-/// The Actions this crate holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Action {
-    ManageSubscription,
-    SetDefaultMemberRole,
+/// The one table of the Actions this crate holds: each line is an Action's variant and the
+/// module (`src/<module>.rs`) that holds its [`Declaration`] `SPEC` and its `decide`. The
+/// enum, [`Action::ALL`], [`SPECS`], the dispatch and the module's exports (whose names are
+/// the modules', through this macro in `actions-wasm`) all come from it, so adding an Action
+/// is a new file and a line here (and its fixtures folder, `test-events/<module, with
+/// hyphens>/`).
+///
+/// It hands the table to the macro named as its argument:
+/// `for_each_action!(my_macro)` expands to `my_macro! { Variant => module, ... }`.
+#[macro_export]
+macro_rules! for_each_action {
+    ($callback:ident) => {
+        $callback! {
+            ManageSubscription => manage_subscription,
+            SetDefaultMemberRole => set_default_member_role,
+        }
+    };
+}
+
+macro_rules! define_actions {
+    ($($variant:ident => $module:ident),* $(,)?) => {
+        $(mod $module;)*
+
+        /// The Actions this crate holds.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Action {
+            $($variant),*
+        }
+
+        /// How many Actions the table holds.
+        const COUNT: usize = [$(stringify!($variant)),*].len();
+
+        /// Each Action's spec: its identity from the table, what its decision reads from
+        /// its module's [`Declaration`].
+        #[allow(non_upper_case_globals)]
+        mod specs {
+            use super::*;
+            $(
+                pub(super) const $variant: ActionSpec = ActionSpec {
+                    action: Action::$variant,
+                    name: $module::SPEC.name,
+                    export: stringify!($module),
+                    event_paths: $module::SPEC.event_paths,
+                    decision_secrets: $module::SPEC.decision_secrets,
+                    shim_secrets: $module::SPEC.shim_secrets,
+                };
+            )*
+        }
+
+        /// Every Action's spec, in the table's order.
+        pub const SPECS: [ActionSpec; COUNT] = [$(specs::$variant),*];
+
+        impl Action {
+            pub const ALL: [Action; COUNT] = [$(Action::$variant),*];
+
+            pub const fn spec(self) -> &'static ActionSpec {
+                match self {
+                    $(Action::$variant => &specs::$variant),*
+                }
+            }
+
+            /// Runs the Action's decision. Total: every event gives a list of effects.
+            pub fn decide(self, event: &PostLoginEvent, now: Timestamp) -> Vec<Effect> {
+                match self {
+                    $(Action::$variant => $module::decide(event, now)),*
+                }
+            }
+        }
+    };
+}
+
+for_each_action!(define_actions);
+
+/// What an Action's module declares about itself: its name on the tenant and what its
+/// decision reads. The table adds the rest ([`ActionSpec`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Declaration {
+    pub name: &'static str,
+    pub event_paths: &'static [&'static str],
+    pub decision_secrets: &'static [SecretSpec],
+    pub shim_secrets: &'static [SecretSpec],
 }
 
 /// What a deployable Action needs around its logic: the name it has on the tenant, the paths
@@ -59,65 +133,13 @@ pub struct SecretSpec {
     pub note: &'static str,
 }
 
-pub const SPECS: [ActionSpec; 2] = [
-    ActionSpec {
-        action: Action::ManageSubscription,
-        name: "Manage_Subscription",
-        export: "manage_subscription",
-        event_paths: &[
-            "user.app_metadata.subscription",
-            "organization.id",
-            "organization.metadata.subscription",
-        ],
-        decision_secrets: &[
-            SecretSpec {
-                name: "TRIAL_DAYS",
-                required: false,
-                note: "length of a new trial in whole days, 1 to 365; default 1",
-            },
-            SecretSpec {
-                name: "CLAIM_NAME",
-                required: false,
-                note: "ID token claim that carries the subscription; default \"subscription\" \
-                       (a namespaced URL such as https://example.com/subscription is common)",
-            },
-        ],
-        shim_secrets: &[],
-    },
-    ActionSpec {
-        action: Action::SetDefaultMemberRole,
-        name: "Set_Default_Member_Role",
-        export: "set_default_member_role",
-        event_paths: &["organization.id", "stats.logins_count", "user.user_id"],
-        decision_secrets: &[SecretSpec {
-            name: "ROLE_ID",
-            required: true,
-            note: "role id given to a member on their first login in an organization; \
-                   several ids separated by commas",
-        }],
-        shim_secrets: &[
-            SecretSpec {
-                name: "domain",
-                required: true,
-                note: "the tenant's domain, e.g. example.eu.auth0.com (Management API host)",
-            },
-            SecretSpec {
-                name: "clientId",
-                required: true,
-                note: "client id of a machine-to-machine application granted \
-                       create:organization_member_roles",
-            },
-            SecretSpec {
-                name: "clientSecret",
-                required: true,
-                note: "that application's client secret; used by the shim only, never \
-                       passed to the module",
-            },
-        ],
-    },
-];
-
 impl ActionSpec {
+    /// The folder of this Action's fixtures under `test-events/`: its module's name with
+    /// hyphens (`manage-subscription`).
+    pub fn fixtures_folder(&self) -> String {
+        self.export.replace('_', "-")
+    }
+
     /// Every path the decision reads, as keys: `event_paths` split on dots, then
     /// `secrets.NAME` for each decision secret (a secret's name is one key, dots and all).
     pub fn paths(&self) -> impl Iterator<Item = Vec<&'static str>> + '_ {
@@ -128,14 +150,6 @@ impl ActionSpec {
 }
 
 impl Action {
-    pub const ALL: [Action; 2] = [Action::ManageSubscription, Action::SetDefaultMemberRole];
-
-    pub fn spec(self) -> &'static ActionSpec {
-        match self {
-            Action::ManageSubscription => &SPECS[0],
-            Action::SetDefaultMemberRole => &SPECS[1],
-        }
-    }
 
     pub fn name(self) -> &'static str {
         self.spec().name
@@ -146,13 +160,6 @@ impl Action {
         Action::ALL.into_iter().find(|action| action.name() == name)
     }
 
-    /// Runs the Action's decision. Total: every event gives a list of effects.
-    pub fn decide(self, event: &PostLoginEvent, now: Timestamp) -> Vec<Effect> {
-        match self {
-            Action::ManageSubscription => manage_subscription::decide(event, now),
-            Action::SetDefaultMemberRole => set_default_member_role::decide(event),
-        }
-    }
 }
 
 impl std::fmt::Display for Action {

@@ -11,7 +11,31 @@ use serde_json::Value;
 use crate::event::{Field, Metadata, PostLoginEvent, Scalar, Secrets};
 use crate::log::{line, quote};
 use crate::time::{DateError, Timestamp};
-use crate::{Action, ApiCall, Effect, FORBIDDEN_CLAIM_DOMAINS, is_restricted_claim};
+use crate::{Action, ApiCall, Declaration, Effect, FORBIDDEN_CLAIM_DOMAINS, SecretSpec, is_restricted_claim};
+
+/// What Manage_Subscription's decision reads (the table in `lib.rs` adds its identity).
+pub(crate) const SPEC: Declaration = Declaration {
+    name: "Manage_Subscription",
+    event_paths: &[
+        "user.app_metadata.subscription",
+        "organization.id",
+        "organization.metadata.subscription",
+    ],
+    decision_secrets: &[
+        SecretSpec {
+            name: "TRIAL_DAYS",
+            required: false,
+            note: "length of a new trial in whole days, 1 to 365; default 1",
+        },
+        SecretSpec {
+            name: "CLAIM_NAME",
+            required: false,
+            note: "ID token claim that carries the subscription; default \"subscription\" \
+                   (a namespaced URL such as https://example.com/subscription is common)",
+        },
+    ],
+    shim_secrets: &[],
+};
 
 const ACTION: Action = Action::ManageSubscription;
 /// The metadata key the subscription is stored under, on users and organizations alike.

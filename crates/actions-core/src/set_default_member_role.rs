@@ -9,14 +9,47 @@ use serde_json::{Map, Value};
 use crate::event::{Field, PostLoginEvent};
 use crate::log::line;
 use crate::url::encode_segment;
-use crate::{Action, Effect, HttpMethod, ManagementApiRequest};
+use crate::time::Timestamp;
+use crate::{Action, Declaration, Effect, HttpMethod, ManagementApiRequest, SecretSpec};
+
+/// What Set_Default_Member_Role's decision reads (the table in `lib.rs` adds its identity).
+pub(crate) const SPEC: Declaration = Declaration {
+    name: "Set_Default_Member_Role",
+    event_paths: &["organization.id", "stats.logins_count", "user.user_id"],
+    decision_secrets: &[SecretSpec {
+        name: "ROLE_ID",
+        required: true,
+        note: "role id given to a member on their first login in an organization; \
+               several ids separated by commas",
+    }],
+    shim_secrets: &[
+        SecretSpec {
+            name: "domain",
+            required: true,
+            note: "the tenant's domain, e.g. example.eu.auth0.com (Management API host)",
+        },
+        SecretSpec {
+            name: "clientId",
+            required: true,
+            note: "client id of a machine-to-machine application granted \
+                   create:organization_member_roles",
+        },
+        SecretSpec {
+            name: "clientSecret",
+            required: true,
+            note: "that application's client secret; used by the shim only, never \
+                   passed to the module",
+        },
+    ],
+};
 
 const ACTION: Action = Action::SetDefaultMemberRole;
 /// Auth0 refuses a secret value over 4096 characters, so a longer `ROLE_ID` was not set
 /// through Auth0. Refusing it also bounds the work: every id costs about 10,000 instructions.
 const MAX_SECRET_VALUE_BYTES: usize = 4096;
 
-pub(crate) fn decide(event: &PostLoginEvent) -> Vec<Effect> {
+/// The decision reads no clock: `now` is part of every Action's signature.
+pub(crate) fn decide(event: &PostLoginEvent, _now: Timestamp) -> Vec<Effect> {
     let organization = match &event.organization {
         Field::Present(organization) => organization,
         Field::Missing => return Vec::new(),
@@ -110,7 +143,7 @@ mod tests {
 
     fn run(event: Value) -> Value {
         let bytes = event.to_string();
-        serde_json::to_value(decide(&PostLoginEvent::read(bytes.as_bytes()).unwrap())).unwrap()
+        serde_json::to_value(decide(&PostLoginEvent::read(bytes.as_bytes()).unwrap(), Timestamp::from_millis(0).unwrap())).unwrap()
     }
 
     fn first_login(role_id: &str) -> Value {

@@ -57,21 +57,21 @@ pub unsafe extern "C" fn dealloc(ptr: u32, len: u32) {
     drop(unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(ptr as *mut u8, len as usize)) });
 }
 
-/// # Safety
-/// `ptr` and `len` must be a region from `alloc` that the host filled with the input.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn manage_subscription(ptr: u32, len: u32, now_ms: f64) -> u32 {
-    // SAFETY: forwarded from this function's contract.
-    unsafe { entry(Action::ManageSubscription, ptr, len, now_ms) }
+/// One entry per Action, named after its module in the table (`actions_core::for_each_action`),
+/// which is also the `export` its spec names: the two cannot disagree.
+macro_rules! entries {
+    ($($variant:ident => $module:ident),* $(,)?) => {$(
+        /// # Safety
+        /// `ptr` and `len` must be a region from `alloc` that the host filled with the input.
+        #[unsafe(no_mangle)]
+        pub unsafe extern "C" fn $module(ptr: u32, len: u32, now_ms: f64) -> u32 {
+            // SAFETY: forwarded from this function's contract.
+            unsafe { entry(Action::$variant, ptr, len, now_ms) }
+        }
+    )*};
 }
 
-/// # Safety
-/// `ptr` and `len` must be a region from `alloc` that the host filled with the input.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn set_default_member_role(ptr: u32, len: u32, now_ms: f64) -> u32 {
-    // SAFETY: forwarded from this function's contract.
-    unsafe { entry(Action::SetDefaultMemberRole, ptr, len, now_ms) }
-}
+actions_core::for_each_action!(entries);
 
 /// # Safety
 /// As for the entries.

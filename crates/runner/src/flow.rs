@@ -21,8 +21,9 @@ use serde_json::{Map, Value};
 
 use crate::engine::{CallOutcome, Failure, ModuleRunner, Usage};
 
-/// The flow a tenant of this project binds: subscription first, then the member role.
-pub const DEFAULT_FLOW: [Action; 2] = [Action::ManageSubscription, Action::SetDefaultMemberRole];
+/// The flow a tenant of this project binds: every Action, in the table's order (`deploy`
+/// binds them so), subscription first, then the member role.
+pub const DEFAULT_FLOW: [Action; Action::ALL.len()] = Action::ALL;
 
 /// Auth0 persists at most this many bytes of `app_metadata` (and of `user_metadata`).
 pub const MAX_METADATA_BYTES: usize = 32 * 1024;

@@ -13,7 +13,8 @@ use super::{ModuleArgs, parse_now, parse_secrets};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The Action to run, by its name on the tenant (Manage_Subscription, Set_Default_Member_Role).
+    /// The Action to run, by its name on the tenant (an unknown name is refused with the
+    /// list of the Actions this build holds).
     #[arg(long, value_name = "NAME")]
     pub action: String,
     /// A post-login event as JSON (as the Dashboard's Test tab shows it); - for standard input.
