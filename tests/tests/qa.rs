@@ -498,3 +498,37 @@ fn one_job_and_several_workers_give_the_same_results_in_the_same_order() {
     assert_eq!(one.len(), 708);
     assert_eq!(one, three);
 }
+
+/// The library's own threads (`StreamSettings::jobs`, what the CLI's worker processes stand
+/// in for) give the results of one thread, in input order.
+#[test]
+fn threads_in_one_process_give_the_results_of_one_thread_in_order() {
+    use runner::replay::{JobResult, RunSettings};
+    use runner::stream::{Progress, StreamSettings, inputs, replay_stream};
+    let dir = tmp("threads");
+    let events = dir.join("events.jsonl");
+    generate(&runner_bin(), 300, 33, &events);
+    let found = inputs(&[root().join("test-events/flows"), events]).unwrap();
+    let runner = module_runner();
+    let results = |jobs: usize| -> Vec<Value> {
+        let run = RunSettings {
+            now: now(),
+            budget: std::time::Duration::from_secs(20),
+            flow: runner::flow::DEFAULT_FLOW.to_vec(),
+            secrets: Vec::new(),
+            record: false,
+            filter: None,
+        };
+        let mut all = Vec::new();
+        replay_stream(&runner, &found, &StreamSettings { jobs, run }, &Progress::default(), |job: JobResult| {
+            let mut value = serde_json::to_value(&job.result).unwrap();
+            value.as_object_mut().unwrap().remove("usage");
+            all.push(value);
+            std::ops::ControlFlow::Continue(())
+        });
+        all
+    };
+    let (one, three) = (results(1), results(3));
+    assert_eq!(one.len(), 307, "7 flow fixtures and 300 events");
+    assert_eq!(one, three);
+}

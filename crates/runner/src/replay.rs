@@ -1,7 +1,7 @@
 //! Replaying fixtures: each case through the module, its effects compared with the expected
 //! ones, and a result that says what happened as data (printed by the binary).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use actions_core::{Action, Effect, Timestamp};
@@ -221,6 +221,25 @@ pub struct RunSettings {
     pub secrets: Vec<(String, String)>,
     /// Whether to produce the fixture that `--record` writes.
     pub record: bool,
+    /// Only jobs whose name or place ([`place`]) contains this text run; the others are
+    /// skipped as they are read, before anything runs.
+    pub filter: Option<String>,
+}
+
+impl RunSettings {
+    /// Whether the job named `name`, read from `path` (at `line`), passes `filter`.
+    pub fn wanted(&self, path: &Path, line: Option<u64>, name: &str) -> bool {
+        self.filter.as_deref().is_none_or(|filter| name.contains(filter) || place(path, line).contains(filter))
+    }
+}
+
+/// Where a fixture or an event came from, as reports print it: `path`, or `path:line` for a
+/// line of JSON Lines.
+pub fn place(path: &Path, line: Option<u64>) -> String {
+    match line {
+        Some(line) => format!("{}:{line}", path.display()),
+        None => path.display().to_string(),
+    }
 }
 
 /// A job's result, its redactor, and (when asked) the fixture that records what it did.
@@ -387,6 +406,7 @@ pub fn replay_one(
         flow: crate::flow::DEFAULT_FLOW.to_vec(),
         secrets: Vec::new(),
         record: false,
+        filter: None,
     };
     let JobResult { mut result, redactor, .. } = run_job(runner, Job::from_case(case, None), &settings);
     result.redact(&redactor);

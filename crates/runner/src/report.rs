@@ -151,10 +151,7 @@ impl Default for Report {
 
 /// Where a result came from: `path` or `path:line`.
 pub fn place(result: &FixtureResult) -> String {
-    match result.line {
-        Some(line) => format!("{}:{line}", result.path.display()),
-        None => result.path.display().to_string(),
-    }
+    crate::replay::place(&result.path, result.line)
 }
 
 impl Report {

@@ -143,7 +143,7 @@ pub fn replay_stream(
                         if stop.load(Ordering::Relaxed) {
                             continue;
                         }
-                        let results = items.into_iter().map(|item| run_item(runner, item, &settings.run)).collect();
+                        let results = items.into_iter().filter_map(|item| run_item(runner, item, &settings.run)).collect();
                         if done_tx.send((seq, results)).is_err() {
                             break;
                         }
@@ -326,26 +326,28 @@ fn read_line(reader: &mut impl BufRead, bytes: &mut Vec<u8>) -> std::io::Result<
     }
 }
 
-fn run_item(runner: &ModuleRunner, item: Item, settings: &RunSettings) -> JobResult {
+/// Runs one item, or gives `None` when `--filter` leaves it out (decided before it runs).
+fn run_item(runner: &ModuleRunner, item: Item, settings: &RunSettings) -> Option<JobResult> {
     let unusable = |path: PathBuf, line: Option<u64>, message: String| {
         let name = match line {
             Some(line) => format!("line {line}"),
             None => path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(),
         };
-        JobResult {
+        settings.wanted(&path, line, &name).then(|| JobResult {
             result: FixtureResult::error(path, line, name, message, runner.info()),
             redactor: Default::default(),
             record: None,
-        }
+        })
     };
+    let run = |job: Job| settings.wanted(&job.path, job.line, &job.name).then(|| run_job(runner, job, settings));
     match item {
         Item::Unusable { path, line, message } => unusable(path, line, message),
         Item::File(path) => match Case::load(&path) {
-            Ok(case) => run_job(runner, Job::from_case(case, None), settings),
+            Ok(case) => run(Job::from_case(case, None)),
             Err(error) => unusable(path, None, error.to_string()),
         },
         Item::Line { path, line, bytes } => match job_from_line(&path, line, &bytes, settings) {
-            Ok(job) => run_job(runner, job, settings),
+            Ok(job) => run(job),
             Err(message) => unusable(path.to_path_buf(), Some(line), message),
         },
     }
@@ -467,7 +469,8 @@ pub fn replay_in_processes(
             let Some(stdout) = stdouts.get_mut(worker) else { break };
             for _ in 0..len {
                 let stop = match read_result(stdout) {
-                    Ok(result) => consume(result).is_break(),
+                    Ok(None) => false,
+                    Ok(Some(result)) => consume(result).is_break(),
                     Err(error) => {
                         outcome = Err(error);
                         true
@@ -518,7 +521,11 @@ pub fn serve_worker(
     let mut input = BufReader::with_capacity(256 * 1024, input);
     let mut output = BufWriter::with_capacity(256 * 1024, output);
     while let Some(item) = read_item(&mut input)? {
-        let mut result = run_item(runner, item, settings);
+        let Some(mut result) = run_item(runner, item, settings) else {
+            // An empty answer: the item was filtered out.
+            output.write_all(&0_u32.to_le_bytes())?;
+            continue;
+        };
         let quiet = result.result.status == crate::replay::Status::Pass
             && result.result.warnings.is_empty()
             && result.result.line.is_some();
@@ -604,9 +611,13 @@ fn read_item(input: &mut impl BufRead) -> std::io::Result<Option<Item>> {
     }))
 }
 
-fn read_result(input: &mut impl Read) -> std::io::Result<JobResult> {
+/// One result, or `None` for an item the worker filtered out (an empty answer).
+fn read_result(input: &mut impl Read) -> std::io::Result<Option<JobResult>> {
     let bytes = read_bytes(input).map_err(|error| {
         std::io::Error::new(error.kind(), format!("a worker process ended before answering: {error}"))
     })?;
-    crate::json::from_slice(&bytes).map_err(std::io::Error::other)
+    if bytes.is_empty() {
+        return Ok(None);
+    }
+    crate::json::from_slice(&bytes).map(Some).map_err(std::io::Error::other)
 }

@@ -88,6 +88,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         flow,
         secrets,
         record: args.record.is_some(),
+        filter: args.filter.clone(),
     };
     if args.worker {
         let slim = !args.json && args.junit.is_none();
@@ -141,12 +142,6 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let mut worker_peaks = None;
     let consume = |job: JobResult| {
         let mut result = job.result;
-        if let Some(filter) = &args.filter
-            && !result.name.contains(filter.as_str())
-            && !place(&result).contains(filter.as_str())
-        {
-            return ControlFlow::Continue(());
-        }
         let printed = result.status != Status::Pass || (result.line.is_none() && !against) || !result.warnings.is_empty();
         // Redacting costs a walk of the result: done only where it will be shown.
         if args.json || junit.is_some() || printed {

@@ -65,9 +65,7 @@ impl ConnectArgs {
         let credentials = Credentials { domain: domain.clone(), client_id, client_secret };
         Ok(Connected { client, credentials, domain, scrubber })
     }
-}
 
-impl ConnectArgs {
     /// Connects, authenticates, runs `job` (which gives the exit code), and prints a failure
     /// of any step with its exit code.
     pub fn run(&self, json: bool, job: impl FnOnce(&mut Connected) -> Result<u8, Failure>) -> anyhow::Result<u8> {
