@@ -45,6 +45,22 @@ pub fn runner_bin() -> PathBuf {
     bin
 }
 
+/// The `runner` with a clean environment pointed at a tenant (the mock's domain, base URL and
+/// credentials): what every end-to-end test of a tenant command starts from.
+pub fn runner_for_tenant(domain: &str, base_url: &str, client_id: &str, client_secret: &str) -> std::process::Command {
+    let mut command = std::process::Command::new(runner_bin());
+    command
+        .current_dir(root())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("NO_COLOR", "1")
+        .env("AUTH0_DOMAIN", domain)
+        .env("AUTH0_CLIENT_ID", client_id)
+        .env("AUTH0_CLIENT_SECRET", client_secret)
+        .env("AUTH0_MANAGEMENT_URL", base_url);
+    command
+}
+
 /// A folder under the system's temporary directory, removed when dropped.
 #[derive(Debug)]
 pub struct TempDir(PathBuf);

@@ -4,11 +4,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use mock_auth0::{CLIENT_SECRET, Fault, FaultKind, MockAuth0};
 use serde_json::{Value, json};
-use tests::{TempDir, root, runner_bin};
+use tests::{TempDir, root, runner_for_tenant};
 
 /// Auth0's own SAML signing key as the mock's connections hold it: must never be printed.
 const SIGNING_KEY_LINE: &str = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQDmockSigningKey";
@@ -29,15 +28,8 @@ struct Run {
 }
 
 fn run_in(mock: &MockAuth0, dir: &Path, args: &[&str]) -> Run {
-    let output = Command::new(runner_bin())
+    let output = runner_for_tenant(&mock.domain(), &mock.base_url(), mock_auth0::CLIENT_ID, CLIENT_SECRET)
         .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("NO_COLOR", "1")
-        .env("AUTH0_DOMAIN", mock.domain())
-        .env("AUTH0_CLIENT_ID", mock_auth0::CLIENT_ID)
-        .env("AUTH0_CLIENT_SECRET", CLIENT_SECRET)
-        .env("AUTH0_MANAGEMENT_URL", mock.base_url())
         .args(args)
         .args(["--max-wait", "1", "--max-tries", "4"])
         .output()

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use mock_auth0::{CLIENT_SECRET, Fault, FaultKind, MockAuth0, SeedAction, TestAnswer};
-use tests::{TempDir, root, runner_bin};
+use tests::{TempDir, root, runner_for_tenant};
 
 const MS: &str = "Manage_Subscription";
 const SDMR: &str = "Set_Default_Member_Role";
@@ -59,16 +59,8 @@ struct Run {
 }
 
 fn cli(mock: &MockAuth0, args: &[&str], extra: &[&Path]) -> Command {
-    let mut command = Command::new(runner_bin());
+    let mut command = runner_for_tenant(&mock.domain(), &mock.base_url(), mock_auth0::CLIENT_ID, CLIENT_SECRET);
     command
-        .current_dir(root())
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("NO_COLOR", "1")
-        .env("AUTH0_DOMAIN", mock.domain())
-        .env("AUTH0_CLIENT_ID", mock_auth0::CLIENT_ID)
-        .env("AUTH0_CLIENT_SECRET", CLIENT_SECRET)
-        .env("AUTH0_MANAGEMENT_URL", mock.base_url())
         .args(args)
         .args(extra)
         .arg("--dist")
