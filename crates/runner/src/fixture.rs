@@ -184,9 +184,7 @@ impl Case {
             return Err(FixtureError::EventNotObject { path: path.to_owned() });
         };
         merge_secrets(&mut event, fixture.secrets);
-        let name = fixture.description.clone().unwrap_or_else(|| {
-            path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
-        });
+        let name = case_name(path, None, fixture.description.as_deref());
         Ok(Case {
             path: path.to_owned(),
             name,
@@ -202,6 +200,16 @@ impl Case {
 }
 
 /// Puts `secrets` into `event.secrets`, over what is there.
+/// What reports call a fixture or an event: its `description`, else `line N` for a line of
+/// JSON Lines, else its file's name without `.json`. The one rule, for every kind of input.
+pub fn case_name(path: &Path, line: Option<u64>, description: Option<&str>) -> String {
+    match (description, line) {
+        (Some(description), _) => description.to_owned(),
+        (None, Some(line)) => format!("line {line}"),
+        (None, None) => path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(),
+    }
+}
+
 pub fn merge_secrets(event: &mut Map<String, Value>, secrets: impl IntoIterator<Item = (String, String)>) {
     let mut secrets = secrets.into_iter().peekable();
     if secrets.peek().is_none() {

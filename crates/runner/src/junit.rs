@@ -36,7 +36,9 @@ impl JunitWriter {
             None => result.path.parent().map(|p| p.display().to_string()).unwrap_or_default(),
         };
         let name = match result.line {
-            Some(line) if result.name != format!("line {line}") => format!("{} (line {line})", result.name),
+            Some(line) if result.name != crate::fixture::case_name(&result.path, Some(line), None) => {
+                format!("{} (line {line})", result.name)
+            }
             _ => result.name.clone(),
         };
         let seconds = result.usage.map(|u| u.micros as f64 / 1e6).unwrap_or(0.0);

@@ -189,10 +189,7 @@ impl Job {
 
     /// A bare event, run through `flow`.
     pub fn bare(path: PathBuf, line: Option<u64>, event: Value, flow: &[Action]) -> Job {
-        let name = match line {
-            Some(line) => format!("line {line}"),
-            None => path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(),
-        };
+        let name = crate::fixture::case_name(&path, line, None);
         Job {
             path,
             line,
@@ -396,7 +393,7 @@ pub fn replay_one(
     let case = match loaded {
         Ok(case) => case,
         Err(error) => {
-            let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            let name = crate::fixture::case_name(&path, None, None);
             return FixtureResult::error(path, None, name, error.to_string(), runner.info());
         }
     };

@@ -329,10 +329,7 @@ fn read_line(reader: &mut impl BufRead, bytes: &mut Vec<u8>) -> std::io::Result<
 /// Runs one item, or gives `None` when `--filter` leaves it out (decided before it runs).
 fn run_item(runner: &ModuleRunner, item: Item, settings: &RunSettings) -> Option<JobResult> {
     let unusable = |path: PathBuf, line: Option<u64>, message: String| {
-        let name = match line {
-            Some(line) => format!("line {line}"),
-            None => path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(),
-        };
+        let name = crate::fixture::case_name(&path, line, None);
         settings.wanted(&path, line, &name).then(|| JobResult {
             result: FixtureResult::error(path, line, name, message, runner.info()),
             redactor: Default::default(),
@@ -366,13 +363,11 @@ fn job_from_line(path: &Path, line: u64, bytes: &[u8], settings: &RunSettings) -
         return Ok(Job::bare(path.to_path_buf(), Some(line), value, &settings.flow));
     }
     let fixture: Fixture = serde_json::from_value(value).map_err(|error| format!("{at}: {error}"))?;
-    let named = fixture.description.is_some();
+    let name = crate::fixture::case_name(path, Some(line), fixture.description.as_deref());
     let case = Case::from_fixture(Path::new(&at), fixture).map_err(|error: FixtureError| error.to_string())?;
     let mut job = Job::from_case(case, Some(line));
     job.path = path.to_path_buf();
-    if !named {
-        job.name = format!("line {line}");
-    }
+    job.name = name;
     Ok(job)
 }
 
