@@ -83,6 +83,11 @@ pub enum CallOutcome {
     Failed(Failure),
 }
 
+/// The sentence for an input the module refused, as every report prints it.
+pub fn refusal(error: &InputErrorData) -> String {
+    format!("the module refused the event ({}): {}", error.code, error.message)
+}
+
 /// Why a call gave no answer; each says which limit or rule was broken.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Failure {

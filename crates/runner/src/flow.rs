@@ -137,7 +137,7 @@ pub fn run_flow(runner: &ModuleRunner, actions: &[FlowAction], event: &Value, no
                 match call.outcome {
                     CallOutcome::Effects(effects) => effects,
                     CallOutcome::Refused(error) => {
-                        failure = Some(format!("{name}: the module refused the event ({}): {}", error.code, error.message));
+                        failure = Some(format!("{name}: {}", crate::engine::refusal(&error)));
                         break;
                     }
                     CallOutcome::Failed(Failure::OutOfTime { .. }) => {

@@ -52,7 +52,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let call = runner.call(action, &event, now);
     let (effects, error, code) = match call.outcome {
         CallOutcome::Effects(effects) => (Some(effects), None, 0),
-        CallOutcome::Refused(error) => (None, Some(format!("the module refused the event ({}): {}", error.code, error.message)), 1),
+        CallOutcome::Refused(error) => (None, Some(runner::engine::refusal(&error)), 1),
         CallOutcome::Failed(failure) => (None, Some(format!("the module {failure}")), 1),
     };
     let report = json!({
