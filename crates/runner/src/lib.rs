@@ -2,17 +2,15 @@
 //! offline, and says exactly which effects (`api` calls, Management API requests, log lines)
 //! each event produced. It loads the very bytes the deployable Action embeds.
 //!
-//! The binary (`main.rs`) parses flags and prints; everything else lives here.
+//! The binary (`main.rs`) parses flags and prints. The harness itself (the engine, fixtures,
+//! flows, replay, redaction) is the `harness` crate, re-exported here under its own module
+//! names; this crate adds streaming over worker processes, reports, bundles and the tenant.
+
+pub use harness::{engine, fixture, flow, json, redact, replay};
 
 pub mod bundle;
-pub mod engine;
-pub mod fixture;
-pub mod flow;
 pub mod generate;
-pub mod json;
 pub mod junit;
-pub mod redact;
-pub mod replay;
 pub mod report;
 pub mod stream;
 pub mod verify;

@@ -1,0 +1,49 @@
+//! Test Auth0 post-login Actions from your own `cargo test`: load the module that is
+//! deployed (`dist/actions.wasm`, or the one inside a bundle), run one Action or a flow on an
+//! event, and assert on the effects it asks for (`api` calls, Management API requests, log
+//! lines) as data. Or run the same Actions natively ([`ModuleRunner::native`]) for a fast
+//! loop; a differential test in the workspace holds the two identical.
+//!
+//! This is the library behind the `runner` CLI (which adds flags, printing, worker
+//! processes, reports, bundling and deploy); it needs neither the network nor Node.
+//!
+//! ```
+//! use harness::{Action, ApiCall, CallOutcome, Effect, Limits, ModuleRunner, Timestamp};
+//! use serde_json::json;
+//!
+//! let runner = ModuleRunner::native(Limits::default());
+//! let now = Timestamp::parse_js("2024-09-16T23:58:28.392Z").unwrap();
+//! let event = json!({"user": {"user_id": "auth0|1", "app_metadata": {}}, "secrets": {"TRIAL_DAYS": "14"}});
+//! let CallOutcome::Effects(effects) = runner.call(Action::ManageSubscription, &event, now).outcome else {
+//!     panic!("the Action gave no effects")
+//! };
+//! let trial = json!("trial;2024-09-30T23:58:28.392Z;active");
+//! assert_eq!(
+//!     effects,
+//!     [
+//!         Effect::Api(ApiCall::SetAppMetadata { key: "subscription".into(), value: trial.clone() }),
+//!         Effect::Api(ApiCall::SetIdTokenClaim { key: "subscription".into(), value: trial }),
+//!     ]
+//! );
+//! ```
+//!
+//! [`ModuleRunner::new`] takes the module's bytes instead (for example
+//! `std::fs::read("dist/actions.wasm")`), and runs them in wasmtime with fuel, a memory cap
+//! and a deadline per call; [`replay_one`] runs a fixture file and compares its effects with
+//! the fixture's expectations.
+//! ```
+
+#![forbid(unsafe_code)]
+
+pub mod engine;
+pub mod fixture;
+pub mod flow;
+pub mod json;
+pub mod redact;
+pub mod replay;
+
+pub use actions_core::{Action, ApiCall, Effect, Timestamp};
+pub use engine::{CallOutcome, CallResult, Failure, Limits, ModuleInfo, ModuleRunner, Usage};
+pub use fixture::{Case, discover};
+pub use flow::{DEFAULT_FLOW, FlowAction, run_flow};
+pub use replay::{FixtureResult, ReplayOptions, Status, replay_one};
