@@ -71,13 +71,8 @@ fn every_fixture_in_test_events_passes() {
         .into_iter()
         .map(|path| harness::replay_one(&runner, harness::Case::load(&path), path, ReplayOptions { now: now() }))
         .filter(|result| result.status != Status::Pass)
-        .map(|result| {
-            let diff = match (&result.expected, &result.actual) {
-                (Some(expected), Some(actual)) => harness::replay::diff(expected, actual).join("\n    "),
-                _ => String::new(),
-            };
-            format!("{}: {}\n    {diff}", result.path.display(), result.message.unwrap_or_default())
-        })
+        // As `runner replay` prints it: the verdict, the sentence and the diff.
+        .map(|result| result.to_string())
         .collect();
     assert!(failures.is_empty(), "{} fixture(s) failed:\n{}", failures.len(), failures.join("\n"));
 }

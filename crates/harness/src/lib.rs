@@ -30,7 +30,8 @@
 //! [`ModuleRunner::new`] takes the module's bytes instead (for example
 //! `std::fs::read("dist/actions.wasm")`), and runs them in wasmtime with fuel, a memory cap
 //! and a deadline per call; [`replay_one`] runs a fixture file and compares its effects with
-//! the fixture's expectations.
+//! the fixture's expectations. A [`FixtureResult`] prints as the CLI prints it (`Display`,
+//! diffs included) and serializes as `runner replay --json` writes it.
 //! ```
 
 #![forbid(unsafe_code)]

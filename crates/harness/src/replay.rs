@@ -205,6 +205,92 @@ impl Job {
     }
 }
 
+impl FixtureResult {
+    /// The result as `runner replay` prints it: the verdict, the place, the Actions and what
+    /// they used on one line; then its warnings; and for a failure its sentence and the diff
+    /// of the effects (or of a flow's steps and final state). `colour` colours the verdict
+    /// for a terminal. Lines are joined by newlines, without a final one.
+    pub fn render(&self, colour: bool) -> String {
+        let (label, code) = match self.status {
+            Status::Pass => ("PASS ", "32"),
+            Status::Fail => ("FAIL ", "31"),
+            Status::Error => ("ERROR", "31"),
+        };
+        let label = if colour { format!("\x1b[{code}m{label}\x1b[0m") } else { label.to_owned() };
+        let mut first = format!("{label} {}", place(&self.path, self.line));
+        if let Some(action) = &self.action {
+            first.push_str(&format!("  {action}"));
+        }
+        if let Some(flow) = &self.flow {
+            first.push_str(&format!("  {}", flow.join(" → ")));
+        }
+        if let Some(usage) = &self.usage {
+            first.push_str(&format!("  {} instr  {} KiB  {} µs", usage.instructions, usage.memory_bytes / 1024, usage.micros));
+        }
+        let mut lines = vec![first];
+        lines.extend(self.warnings.iter().map(|warning| format!("      warning: {warning}")));
+        if self.status != Status::Pass {
+            lines.push(format!("      {}: {}", self.name, self.message.as_deref().unwrap_or("failed")));
+            if let (Some(expected), Some(actual)) = (&self.expected, &self.actual) {
+                lines.push("      (- expected, + actual)".to_owned());
+                lines.extend(diff(expected, actual).into_iter().map(|line| format!("      {line}")));
+            }
+            if let (Some(expected), Some(actual)) = (&self.expected_flow, &self.actual_flow) {
+                lines.push("      (- expected, + actual)".to_owned());
+                lines.extend(flow_diff(expected, actual).into_iter().map(|line| format!("      {line}")));
+            }
+        }
+        lines.join("\n")
+    }
+}
+
+/// As the CLI prints it, without colour ([`FixtureResult::render`]).
+impl std::fmt::Display for FixtureResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.render(false))
+    }
+}
+
+/// A flow's steps and final state, side by side as a diff.
+pub fn flow_diff(expected: &FlowOutcome, actual: &FlowOutcome) -> Vec<String> {
+    let mut lines = Vec::new();
+    let steps = expected.steps.len().max(actual.steps.len());
+    for index in 0..steps {
+        let (e, a) = (expected.steps.get(index), actual.steps.get(index));
+        let name = a.or(e).map(|s| s.action.as_str()).unwrap_or("?");
+        lines.push(format!("  step {}: {name}", index + 1));
+        let none = Vec::new();
+        let (e, a) = (e.map_or(&none, |s| &s.effects), a.map_or(&none, |s| &s.effects));
+        lines.extend(diff(e, a).into_iter().map(|line| format!("  {line}")));
+    }
+    let show = |value: &serde_json::Value| serde_json::to_string(value).unwrap_or_default();
+    let (e, a) = (
+        serde_json::to_value(&expected.final_state).unwrap_or_default(),
+        serde_json::to_value(&actual.final_state).unwrap_or_default(),
+    );
+    lines.push("  final:".to_owned());
+    for key in ["app_metadata", "user_metadata", "id_token_claims", "access_token_claims", "denied"] {
+        let (ev, av) = (e.get(key), a.get(key));
+        match (ev, av) {
+            (ev, av) if ev == av => {
+                if let Some(v) = ev {
+                    lines.push(format!("      {key}: {}", show(v)));
+                }
+            }
+            (ev, av) => {
+                if let Some(v) = ev {
+                    lines.push(format!("  -   {key}: {}", show(v)));
+                }
+                if let Some(v) = av {
+                    lines.push(format!("  +   {key}: {}", show(v)));
+                }
+            }
+        }
+    }
+    lines
+}
+
+
 /// Settings of a streamed replay.
 #[derive(Debug, Clone)]
 pub struct RunSettings {

@@ -13,8 +13,8 @@ use anyhow::Context;
 use runner::fixture::known_actions;
 use runner::flow::DEFAULT_FLOW;
 use runner::junit::JunitWriter;
-use runner::replay::{FixtureResult, JobResult, RunSettings, Status, diff};
-use runner::report::{Report, place, progress_line};
+use runner::replay::{JobResult, RunSettings, Status};
+use runner::report::{Report, progress_line};
 use runner::stream::{Progress, StreamSettings, inputs, replay_in_processes, replay_stream, serve_worker};
 
 use super::{ModuleArgs, parse_now, parse_secrets, use_colour};
@@ -161,7 +161,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             if args.json {
                 writeln!(out, "{}", serde_json::to_string(&result)?)?;
             } else if printed {
-                print_result(&mut out, &result, colour)?;
+                writeln!(out, "{}", result.render(colour))?;
             }
             Ok(())
         })();
@@ -240,90 +240,6 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     }
     out.flush()?;
     Ok(report.summary.exit_code())
-}
-
-fn print_result(out: &mut impl Write, result: &FixtureResult, colour: bool) -> std::io::Result<()> {
-    let (label, code) = match result.status {
-        Status::Pass => ("PASS ", "32"),
-        Status::Fail => ("FAIL ", "31"),
-        Status::Error => ("ERROR", "31"),
-    };
-    let label = if colour { format!("\x1b[{code}m{label}\x1b[0m") } else { label.to_owned() };
-    let mut line = format!("{label} {}", place(result));
-    if let Some(action) = &result.action {
-        line.push_str(&format!("  {action}"));
-    }
-    if let Some(flow) = &result.flow {
-        line.push_str(&format!("  {}", flow.join(" → ")));
-    }
-    if let Some(usage) = &result.usage {
-        line.push_str(&format!(
-            "  {} instr  {} KiB  {} µs",
-            usage.instructions,
-            usage.memory_bytes / 1024,
-            usage.micros
-        ));
-    }
-    writeln!(out, "{line}")?;
-    for warning in &result.warnings {
-        writeln!(out, "      warning: {warning}")?;
-    }
-    if result.status == Status::Pass {
-        return Ok(());
-    }
-    writeln!(out, "      {}: {}", result.name, result.message.as_deref().unwrap_or("failed"))?;
-    if let (Some(expected), Some(actual)) = (&result.expected, &result.actual) {
-        writeln!(out, "      (- expected, + actual)")?;
-        for line in diff(expected, actual) {
-            writeln!(out, "      {line}")?;
-        }
-    }
-    if let (Some(expected), Some(actual)) = (&result.expected_flow, &result.actual_flow) {
-        writeln!(out, "      (- expected, + actual)")?;
-        for line in flow_diff(expected, actual) {
-            writeln!(out, "      {line}")?;
-        }
-    }
-    Ok(())
-}
-
-/// A flow's steps and final state, side by side as a diff.
-fn flow_diff(expected: &runner::flow::FlowOutcome, actual: &runner::flow::FlowOutcome) -> Vec<String> {
-    let mut lines = Vec::new();
-    let steps = expected.steps.len().max(actual.steps.len());
-    for index in 0..steps {
-        let (e, a) = (expected.steps.get(index), actual.steps.get(index));
-        let name = a.or(e).map(|s| s.action.as_str()).unwrap_or("?");
-        lines.push(format!("  step {}: {name}", index + 1));
-        let none = Vec::new();
-        let (e, a) = (e.map_or(&none, |s| &s.effects), a.map_or(&none, |s| &s.effects));
-        lines.extend(diff(e, a).into_iter().map(|line| format!("  {line}")));
-    }
-    let show = |value: &serde_json::Value| serde_json::to_string(value).unwrap_or_default();
-    let (e, a) = (
-        serde_json::to_value(&expected.final_state).unwrap_or_default(),
-        serde_json::to_value(&actual.final_state).unwrap_or_default(),
-    );
-    lines.push("  final:".to_owned());
-    for key in ["app_metadata", "user_metadata", "id_token_claims", "access_token_claims", "denied"] {
-        let (ev, av) = (e.get(key), a.get(key));
-        match (ev, av) {
-            (ev, av) if ev == av => {
-                if let Some(v) = ev {
-                    lines.push(format!("      {key}: {}", show(v)));
-                }
-            }
-            (ev, av) => {
-                if let Some(v) = ev {
-                    lines.push(format!("  -   {key}: {}", show(v)));
-                }
-                if let Some(v) = av {
-                    lines.push(format!("  +   {key}: {}", show(v)));
-                }
-            }
-        }
-    }
-    lines
 }
 
 /// Inputs replayed in one process by default: under 4 MiB (a few thousand events) in all.
