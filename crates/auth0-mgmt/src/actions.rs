@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::{ApiError, Client, Method, Secret, decode, encode_component, nullable, to_body};
+use crate::{ApiError, Client, Method, NumberedPage, Secret, decode, encode_component, nullable, to_body};
 
 pub const READ_ACTIONS: &str = "read:actions";
 pub const CREATE_ACTIONS: &str = "create:actions";
@@ -222,29 +222,17 @@ impl Client {
             total: Option<usize>,
         }
         const PER_PAGE: usize = 20;
-        let mut all = Vec::new();
-        for page in 0..500usize {
-            let path = format!(
-                "/api/v2/actions/triggers/{}/bindings?page={page}&per_page={PER_PAGE}",
-                encode_component(trigger)
-            );
-            let response = self.request(Method::Get, &path, None).map_err(|e| e.with_scope(READ_ACTIONS))?;
-            let page: Page = decode(format!("GET {path}"), response.body, "a list of bindings")?;
-            let count = page.bindings.len();
-            all.extend(page.bindings);
-            let done = match page.total {
-                Some(total) => all.len() >= total || count == 0,
-                None => count < PER_PAGE,
-            };
-            if done {
-                return Ok(all);
-            }
-        }
-        Err(ApiError::Decode {
-            call: format!("GET /api/v2/actions/triggers/{trigger}/bindings"),
-            expected: "at most 10000 bindings",
-            found: "more".to_owned(),
-        })
+        let base = format!("/api/v2/actions/triggers/{}/bindings", encode_component(trigger));
+        self.numbered_pages(
+            |page| format!("{base}?page={page}&per_page={PER_PAGE}"),
+            PER_PAGE,
+            READ_ACTIONS,
+            |call, body| {
+                let page: Page = decode(call, body, "a list of bindings")?;
+                Ok(NumberedPage { items: page.bindings, total: page.total })
+            },
+            (format!("GET /api/v2/actions/triggers/{trigger}/bindings"), "at most 10000 bindings"),
+        )
     }
 
     /// Replaces the whole ordered list of a trigger's bindings: read and merge first.

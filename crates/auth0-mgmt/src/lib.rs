@@ -348,6 +348,47 @@ fn describe(value: &Value) -> String {
     }
 }
 
+/// One page of a page-numbered listing: its items, and Auth0's `total` when it gives one.
+pub(crate) struct NumberedPage<T> {
+    pub(crate) items: Vec<T>,
+    pub(crate) total: Option<usize>,
+}
+
+/// The most items a page-numbered listing is followed for, a guard against endless paging.
+const MAX_LISTED: usize = 10_000;
+
+impl Client {
+    /// Follows page-numbered paging (`path(0)`, `path(1)`, ... each asking for `per_page`
+    /// items) until Auth0's `total` is reached or a page is empty, or, without a total, a page
+    /// is short. `read` decodes one answer (its call named); `call` and `too_many` name the
+    /// listing when it passes `MAX_LISTED` items.
+    pub(crate) fn numbered_pages<T>(
+        &mut self,
+        path: impl Fn(usize) -> String,
+        per_page: usize,
+        scope: &str,
+        read: impl Fn(String, Value) -> Result<NumberedPage<T>, ApiError>,
+        (call, too_many): (String, &'static str),
+    ) -> Result<Vec<T>, ApiError> {
+        let mut all = Vec::new();
+        for page in 0..MAX_LISTED.div_ceil(per_page.max(1)) {
+            let path = path(page);
+            let response = self.request(Method::Get, &path, None).map_err(|e| e.with_scope(scope))?;
+            let NumberedPage { items, total } = read(format!("GET {path}"), response.body)?;
+            let count = items.len();
+            all.extend(items);
+            let done = match total {
+                Some(total) => all.len() >= total || count == 0,
+                None => count < per_page,
+            };
+            if done {
+                return Ok(all);
+            }
+        }
+        Err(ApiError::Decode { call, expected: too_many, found: "more".to_owned() })
+    }
+}
+
 /// `null` and absence both give the default.
 pub(crate) fn nullable<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where

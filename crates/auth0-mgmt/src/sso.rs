@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{ApiError, Client, Method, Secret, decode, encode_component, nullable, to_body};
+use crate::{ApiError, Client, Method, NumberedPage, Secret, decode, encode_component, nullable, to_body};
 
 pub const READ_SELF_SERVICE_PROFILES: &str = "read:self_service_profiles";
 pub const CREATE_SSO_ACCESS_TICKETS: &str = "create:sso_access_tickets";
@@ -125,29 +125,18 @@ impl Client {
             Whole(Vec<SelfServiceProfile>),
         }
         const PER_PAGE: usize = 50;
-        let mut all = Vec::new();
-        for page in 0..200usize {
-            let path = format!("/api/v2/self-service-profiles?page={page}&per_page={PER_PAGE}&include_totals=true");
-            let response = self.request(Method::Get, &path, None).map_err(|e| e.with_scope(READ_SELF_SERVICE_PROFILES))?;
-            let (profiles, total) = match decode(format!("GET {path}"), response.body, "a list of self-service profiles")? {
-                Page::Totals { self_service_profiles, total } => (self_service_profiles, total),
-                Page::Whole(profiles) => (profiles, None),
-            };
-            let count = profiles.len();
-            all.extend(profiles);
-            let done = match total {
-                Some(total) => all.len() >= total || count == 0,
-                None => count < PER_PAGE,
-            };
-            if done {
-                return Ok(all);
-            }
-        }
-        Err(ApiError::Decode {
-            call: "GET /api/v2/self-service-profiles".to_owned(),
-            expected: "at most 10000 profiles",
-            found: "more".to_owned(),
-        })
+        self.numbered_pages(
+            |page| format!("/api/v2/self-service-profiles?page={page}&per_page={PER_PAGE}&include_totals=true"),
+            PER_PAGE,
+            READ_SELF_SERVICE_PROFILES,
+            |call, body| {
+                Ok(match decode(call, body, "a list of self-service profiles")? {
+                    Page::Totals { self_service_profiles, total } => NumberedPage { items: self_service_profiles, total },
+                    Page::Whole(items) => NumberedPage { items, total: None },
+                })
+            },
+            ("GET /api/v2/self-service-profiles".to_owned(), "at most 10000 profiles"),
+        )
     }
 
     pub fn create_sso_ticket(&mut self, profile_id: &str, request: &TicketRequest) -> Result<Ticket, ApiError> {
