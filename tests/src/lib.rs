@@ -1,5 +1,6 @@
-//! Support shared by the end-to-end tests in `tests/`: where the workspace, the module and
-//! the `runner` binary are, and temporary folders that clean up after themselves.
+//! Support shared by the end-to-end tests (`tests/tests/` and the runner's `tests/cli/`):
+//! where the workspace and the module are, and temporary folders that clean up after
+//! themselves. It depends on the harness only, so that the runner's tests can use it too.
 //!
 //! It fails the way a test fails, by panicking with a message that says what to do.
 
@@ -7,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
-use runner::engine::{Limits, ModuleRunner};
+use harness::{Limits, ModuleRunner};
 
 /// The instant most fixtures pin, for the ones that do not.
 pub const NOW: &str = "2024-09-16T23:58:28.392Z";
@@ -33,32 +34,6 @@ pub fn module_bytes() -> Vec<u8> {
 pub fn module_runner() -> ModuleRunner {
     ModuleRunner::new(&module_bytes(), Limits::default())
         .unwrap_or_else(|error| panic!("cannot load {}: {error}", module_path().display()))
-}
-
-/// The debug `runner` that `cargo xtask build` leaves beside the test binaries (wherever
-/// `CARGO_TARGET_DIR` puts them).
-pub fn runner_bin() -> PathBuf {
-    let exe = std::env::current_exe().expect("the test knows its own path");
-    let profile_dir = exe.parent().and_then(Path::parent).expect("tests run from target/<profile>/deps");
-    let bin = profile_dir.join("runner");
-    assert!(bin.exists(), "expected the runner at {}: build it first with `cargo xtask build`", bin.display());
-    bin
-}
-
-/// The `runner` with a clean environment pointed at a tenant (the mock's domain, base URL and
-/// credentials): what every end-to-end test of a tenant command starts from.
-pub fn runner_for_tenant(domain: &str, base_url: &str, client_id: &str, client_secret: &str) -> std::process::Command {
-    let mut command = std::process::Command::new(runner_bin());
-    command
-        .current_dir(root())
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("NO_COLOR", "1")
-        .env("AUTH0_DOMAIN", domain)
-        .env("AUTH0_CLIENT_ID", client_id)
-        .env("AUTH0_CLIENT_SECRET", client_secret)
-        .env("AUTH0_MANAGEMENT_URL", base_url);
-    command
 }
 
 /// A folder under the system's temporary directory, removed when dropped.

@@ -8,8 +8,8 @@
 use std::time::Instant;
 
 use actions_core::{Action, Timestamp};
-use runner::engine::{Limits, ModuleRunner};
-use runner::flow::{DEFAULT_FLOW, FlowAction, run_flow};
+use harness::{Limits, ModuleRunner};
+use harness::{DEFAULT_FLOW, FlowAction, run_flow};
 use runner::generate::{Rng, event};
 
 fn module() -> Vec<u8> {
@@ -82,8 +82,8 @@ fn where_the_time_goes() {
 #[test]
 #[ignore = "a benchmark: run it with --ignored --nocapture"]
 fn instructions_per_action_over_test_events() {
-    use runner::engine::CallOutcome;
-    use runner::fixture::{Case, discover};
+    use harness::CallOutcome;
+    use harness::{Case, discover};
 
     let runner = ModuleRunner::new(&module(), Limits::default()).unwrap();
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");

@@ -7,8 +7,7 @@
 // README: begin
 use std::time::Duration;
 
-use harness::flow::{FlowAction, run_flow};
-use harness::{Action, ApiCall, CallOutcome, Effect, Limits, ModuleRunner, ReplayOptions, Status, Timestamp};
+use harness::{Action, ApiCall, CallOutcome, Effect, FlowAction, Limits, ModuleRunner, ReplayOptions, Status, Timestamp, run_flow};
 use serde_json::json;
 
 /// Where `cargo xtask build` put the module, and where the fixtures are.

@@ -23,6 +23,14 @@ pub use event::{Field, PostLoginEvent};
 pub use log::MAX_LOG_LINE_CHARS;
 pub use time::Timestamp;
 
+/// The lowercase hex SHA-256 of `bytes`. It names a module, a `code.js` and the tenant's
+/// code in manifests, reports and the shim (`module_sha256`), so every host computes it here.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(bytes).iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
 /// The one table of the Actions this crate holds: each line is an Action's variant and the
 /// module (`src/<module>.rs`) that holds its [`Declaration`] `SPEC` and its `decide`. The
 /// enum, [`Action::ALL`], [`SPECS`], the dispatch and the module's exports (whose names are

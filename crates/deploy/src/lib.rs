@@ -49,7 +49,7 @@ pub fn load_bundles(dist: &std::path::Path) -> Result<Vec<Bundle>, DeployError> 
             found.sort_unstable();
             if expected != found {
                 return Err(DeployError::Bundle {
-                    path: bundle.dir.join("manifest.json"),
+                    path: bundle::paths(dist, spec.name).1,
                     detail: format!(
                         "expected the secrets [{}] that actions-core declares, found [{}]; rebuild the bundle",
                         expected.join(", "),

@@ -5,7 +5,9 @@ use auth0_mgmt::actions::{Action, Binding, BindingRef, BindingWrite, Dependency,
 use auth0_mgmt::Secret;
 use serde::Serialize;
 
-use crate::bundle::{Bundle, sha256_hex};
+use actions_core::sha256_hex;
+
+use crate::bundle::Bundle;
 use crate::secrets::SecretValues;
 use crate::DeployError;
 
@@ -135,7 +137,7 @@ pub fn plan_action(
             name,
             id: None,
             runtime,
-            change: Change::Create { code_sha256: bundle.code_sha256.clone() },
+            change: Change::Create { code_sha256: bundle.code_sha256().to_owned() },
             secrets,
             deploy: true,
             deploy_reason: None,
@@ -145,7 +147,7 @@ pub fn plan_action(
 
     let old_sha = tenant.code.as_deref().map(|code| sha256_hex(code.as_bytes()));
     let mut reasons = Vec::new();
-    if old_sha.as_deref() != Some(bundle.code_sha256.as_str()) {
+    if old_sha.as_deref() != Some(bundle.code_sha256()) {
         reasons.push("code".to_owned());
     }
     if !tenant.runtime.as_deref().is_some_and(|r| same_runtime(r, &runtime)) {
@@ -161,7 +163,7 @@ pub fn plan_action(
         reasons.push(format!("secrets {}", secrets.set.join(", ")));
     }
     let (change, write) = if reasons.is_empty() {
-        (Change::Unchanged { code_sha256: bundle.code_sha256.clone() }, None)
+        (Change::Unchanged { code_sha256: bundle.code_sha256().to_owned() }, None)
     } else {
         // PATCH leaves absent fields alone, so `secrets` is sent only when one must be
         // written; then the list is the whole list, unmanaged and kept ones by name.
@@ -190,7 +192,7 @@ pub fn plan_action(
             dependencies: Some(dependencies),
             secrets: secret_list,
         };
-        (Change::Update { old_code_sha256: old_sha, new_code_sha256: bundle.code_sha256.clone(), reasons }, Some(write))
+        (Change::Update { old_code_sha256: old_sha, new_code_sha256: bundle.code_sha256().to_owned(), reasons }, Some(write))
     };
     let (deploy, deploy_reason) = match (&change, tenant.deployed_version.is_some(), tenant.all_changes_deployed) {
         (Change::Update { .. }, _, _) => (true, None),

@@ -11,7 +11,6 @@ use actions_core::projection::project;
 use actions_core::{Action, Effect, InputErrorData, Outcome, Timestamp};
 use serde_json::Value;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use wasmtime::{
     Config, Engine, InstancePre, Linker, Memory, Module, ResourceLimiter, Store, Trap, TypedFunc,
 };
@@ -45,7 +44,9 @@ impl Default for Limits {
 /// The identity of the bytes being run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct ModuleInfo {
+    /// The module's length in bytes (0 when native).
     pub size: usize,
+    /// The module's lowercase hex SHA-256, as manifests give it (empty when native).
     pub sha256: String,
     /// True when no module runs: the Actions' Rust code compiled into the runner (`--native`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -53,13 +54,10 @@ pub struct ModuleInfo {
 }
 
 impl ModuleInfo {
+    /// The identity of these module bytes.
     pub fn of(bytes: &[u8]) -> Self {
-        ModuleInfo { size: bytes.len(), sha256: hex(&Sha256::digest(bytes)), native: false }
+        ModuleInfo { size: bytes.len(), sha256: actions_core::sha256_hex(bytes), native: false }
     }
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// What one call used.
@@ -76,6 +74,7 @@ pub struct Usage {
 /// The result of one call: what the module answered, or why it gave no answer.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CallOutcome {
+    /// What the Action asked for, in order.
     Effects(Vec<Effect>),
     /// The module refused the input and said why (an error as data, not a failure).
     Refused(InputErrorData),
@@ -91,33 +90,66 @@ pub fn refusal(error: &InputErrorData) -> String {
 /// Why a call gave no answer; each says which limit or rule was broken.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Failure {
+    /// [`Limits::fuel`] ran out.
     #[error("ran out of fuel: used all {limit} instructions allowed per call (--fuel)")]
-    OutOfFuel { limit: u64 },
+    OutOfFuel {
+        /// The instructions allowed.
+        limit: u64,
+    },
+    /// The module asked for more than [`Limits::memory_bytes`].
     #[error("ran out of memory: needed more than the {limit} bytes allowed per call (--memory)")]
-    OutOfMemory { limit: usize },
+    OutOfMemory {
+        /// The bytes allowed.
+        limit: usize,
+    },
+    /// The call outlived [`Limits::time`] (or the flow's remaining budget).
     #[error("ran out of time: took longer than the {limit:?} allowed per call")]
-    OutOfTime { limit: Duration },
+    OutOfTime {
+        /// The time allowed.
+        limit: Duration,
+    },
+    /// The module trapped (wasmtime's description).
     #[error("trapped: {0}")]
     Trap(String),
+    /// The answer broke the ABI (out of bounds, not JSON, not an outcome).
     #[error("broke the ABI: {0}")]
     BadAnswer(String),
 }
 
+/// One call's outcome and what it used.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CallResult {
+    /// What the module answered, or why it gave no answer.
     pub outcome: CallOutcome,
+    /// Instructions, memory and time.
     pub usage: Usage,
 }
 
 /// Why a module could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
+    /// Not WebAssembly wasmtime can compile.
     #[error("expected a WebAssembly module, found bytes wasmtime cannot compile: {0:#}")]
     Compile(wasmtime::Error),
+    /// The module imports something; ours import nothing.
     #[error("expected a module with no imports, found {count} (first: {first})")]
-    HasImports { count: usize, first: String },
+    HasImports {
+        /// How many imports.
+        count: usize,
+        /// The first, as `module::name`.
+        first: String,
+    },
+    /// An export the ABI needs is missing or has another type.
     #[error("expected the export `{name}` of type {expected}, found {found}")]
-    Export { name: &'static str, expected: &'static str, found: String },
+    Export {
+        /// The export.
+        name: &'static str,
+        /// Its type in the ABI.
+        expected: &'static str,
+        /// What the module has under that name.
+        found: String,
+    },
+    /// wasmtime could not be configured on this machine.
     #[error("could not set up wasmtime: {0:#}")]
     Engine(wasmtime::Error),
 }
@@ -151,6 +183,8 @@ impl std::fmt::Debug for ModuleRunner {
 const ENTRY_TYPE: &str = "func(i32, i32, f64) -> i32";
 
 impl ModuleRunner {
+    /// Compiles a module (`dist/actions.wasm`, or the one a bundle inlines) and checks it
+    /// against the ABI: no imports, `memory`, `alloc` and one export per Action.
     pub fn new(bytes: &[u8], limits: Limits) -> Result<Self, LoadError> {
         // A pool of pre-mapped instance slots makes a fresh instance per call cheap (no mmap
         // per call; memory is reset copy-on-write from the module's image). Where the pool
@@ -185,10 +219,12 @@ impl ModuleRunner {
         ModuleRunner { backend: Backend::Native, info, limits }
     }
 
+    /// Which bytes run (or that none do: native).
     pub fn info(&self) -> &ModuleInfo {
         &self.info
     }
 
+    /// What each call may use.
     pub fn limits(&self) -> Limits {
         self.limits
     }

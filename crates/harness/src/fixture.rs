@@ -70,35 +70,102 @@ pub struct Fixture {
 /// Why a fixture file cannot be used; the message names the file.
 #[derive(Debug, thiserror::Error)]
 pub enum FixtureError {
+    /// The file cannot be read.
     #[error("{path}: cannot read the file: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        /// The fixture file.
+        path: PathBuf,
+        /// Why reading failed.
+        source: std::io::Error,
+    },
+    /// The file is not a fixture's JSON (a syntax error, an unknown key, a wrong type).
     #[error("{path}: {source}")]
-    Decode { path: PathBuf, source: crate::json::JsonError },
+    Decode {
+        /// The fixture file.
+        path: PathBuf,
+        /// What the decoder expected and found.
+        source: crate::json::JsonError,
+    },
+    /// `action` names no Action of the module.
     #[error("{path}: expected \"action\" to be one of {known}, found {found:?}")]
-    UnknownAction { path: PathBuf, found: String, known: String },
+    UnknownAction {
+        /// The fixture file.
+        path: PathBuf,
+        /// The name given.
+        found: String,
+        /// The module's Actions, comma-separated.
+        known: String,
+    },
+    /// `now` is not a date.
     #[error("{path}: expected \"now\" as an ISO 8601 date such as 2024-09-17T23:58:28.392Z, found {found:?} ({reason})")]
-    BadNow { path: PathBuf, found: String, reason: String },
+    BadNow {
+        /// The fixture file.
+        path: PathBuf,
+        /// The text given.
+        found: String,
+        /// Why it does not parse.
+        reason: String,
+    },
+    /// `event` is not an object.
     #[error("{path}: expected \"event\" to be a JSON object")]
-    EventNotObject { path: PathBuf },
+    EventNotObject {
+        /// The fixture file.
+        path: PathBuf,
+    },
+    /// Neither or both of `action` and `flow`.
     #[error("{path}: expected exactly one of \"action\" (one Action) or \"flow\" (a list of Actions), found {found}")]
-    ActionOrFlow { path: PathBuf, found: &'static str },
+    ActionOrFlow {
+        /// The fixture file.
+        path: PathBuf,
+        /// `neither` or `both`.
+        found: &'static str,
+    },
+    /// `flow` holds stubs only.
     #[error("{path}: expected \"flow\" to list at least one of the module's Actions ({known}), found none")]
-    EmptyFlow { path: PathBuf, known: String },
+    EmptyFlow {
+        /// The fixture file.
+        path: PathBuf,
+        /// The module's Actions, comma-separated.
+        known: String,
+    },
+    /// A `flow` entry is neither a name nor a stub.
     #[error("{path}: \"flow\" entry {index}: expected an Action's name or a stub {{\"name\": ..., \"effects\": [...]}}, found {found}")]
-    BadFlowEntry { path: PathBuf, index: usize, found: String },
+    BadFlowEntry {
+        /// The fixture file.
+        path: PathBuf,
+        /// The entry's position, from 0.
+        index: usize,
+        /// What the entry is, or why it does not decode.
+        found: String,
+    },
+    /// `expect` is not a list of effects.
     #[error("{path}: \"expect\": {source}")]
-    BadExpect { path: PathBuf, source: serde_json::Error },
+    BadExpect {
+        /// The fixture file.
+        path: PathBuf,
+        /// What the decoder expected and found.
+        source: serde_json::Error,
+    },
+    /// `expect_final` without `flow`.
     #[error("{path}: expected \"expect_final\" with \"flow\", found {found}")]
-    ExpectFinal { path: PathBuf, found: &'static str },
+    ExpectFinal {
+        /// The fixture file.
+        path: PathBuf,
+        /// What the fixture has instead.
+        found: &'static str,
+    },
 }
 
 /// A fixture checked and ready to run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Case {
+    /// The fixture file.
     pub path: PathBuf,
+    /// Its name in reports: its description, else its file name.
     pub name: String,
     /// The Action (for a flow: its first Action from the module).
     pub action: Action,
+    /// The instant the fixture pins, if it pins one.
     pub now: Option<Timestamp>,
     /// The event, with the fixture's `secrets` merged into `event.secrets`.
     pub event: Value,
@@ -106,18 +173,23 @@ pub struct Case {
     pub expect: Vec<Effect>,
     /// Set for a flow fixture: its Actions and the expected steps and final state.
     pub flow: Option<FlowCase>,
+    /// What the fixture says it checks.
     pub description: Option<String>,
+    /// Why the seed Action would answer otherwise, when it would.
     pub seed_differs: Option<String>,
 }
 
 /// The flow part of a flow fixture.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FlowCase {
+    /// The flow's Actions in order: the module's and stubs.
     pub actions: Vec<FlowAction>,
+    /// The expected steps and final state.
     pub expect: FlowOutcome,
 }
 
 impl Case {
+    /// Reads and checks a fixture file.
     pub fn load(path: &Path) -> Result<Case, FixtureError> {
         let text = std::fs::read(path)
             .map_err(|source| FixtureError::Read { path: path.to_owned(), source })?;
@@ -126,6 +198,7 @@ impl Case {
         Case::from_fixture(path, fixture)
     }
 
+    /// Checks a decoded fixture; `path` names it in errors.
     pub fn from_fixture(path: &Path, fixture: Fixture) -> Result<Case, FixtureError> {
         let action_named = |name: &String| {
             Action::from_name(name).ok_or_else(|| FixtureError::UnknownAction {
@@ -210,6 +283,8 @@ pub fn case_name(path: &Path, line: Option<u64>, description: Option<&str>) -> S
     }
 }
 
+/// Sets `secrets` into `event.secrets` (creating it, or replacing a value that is not an
+/// object), as fixtures and `--secret` give them.
 pub fn merge_secrets(event: &mut Map<String, Value>, secrets: impl IntoIterator<Item = (String, String)>) {
     let mut secrets = secrets.into_iter().peekable();
     if secrets.peek().is_none() {
@@ -226,6 +301,7 @@ pub fn merge_secrets(event: &mut Map<String, Value>, secrets: impl IntoIterator<
     }
 }
 
+/// The module's Actions, comma-separated, for messages.
 pub fn known_actions() -> String {
     Action::ALL.iter().map(|a| a.name()).collect::<Vec<_>>().join(", ")
 }

@@ -26,13 +26,15 @@ use crate::engine::{CallOutcome, Failure, ModuleRunner, Usage};
 pub const DEFAULT_FLOW: [Action; Action::ALL.len()] = Action::ALL;
 
 /// Auth0 persists at most this many bytes of `app_metadata` (and of `user_metadata`).
-pub const MAX_METADATA_BYTES: usize = 32 * 1024;
+pub(crate) const MAX_METADATA_BYTES: usize = 32 * 1024;
 
 /// One Action of a flow: one of the module's, or a stub standing in for another Action the
 /// tenant binds (a third-party or hand-written one), which always asks for the same effects.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FlowAction {
+    /// One of the module's Actions.
     Module(Action),
+    /// Another Action of the tenant, by the effects it asks for.
     Stub(Stub),
 }
 
@@ -47,6 +49,7 @@ pub struct Stub {
 }
 
 impl FlowAction {
+    /// Its name, as steps report it.
     pub fn name(&self) -> &str {
         match self {
             FlowAction::Module(action) => action.name(),
@@ -67,7 +70,9 @@ impl FlowAction {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Step {
+    /// The Action's name.
     pub action: String,
+    /// What it asked for, in order.
     pub effects: Vec<Effect>,
 }
 
@@ -92,7 +97,9 @@ pub struct FinalState {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FlowOutcome {
+    /// One per Action that ran, in order.
     pub steps: Vec<Step>,
+    /// The user and tokens once the flow is over.
     #[serde(rename = "final")]
     pub final_state: FinalState,
 }

@@ -20,8 +20,13 @@ pub const THREAD_STACK_BYTES: usize = 256 << 20;
 /// Why bytes are not the JSON expected.
 #[derive(Debug, thiserror::Error)]
 pub enum JsonError {
+    /// Nested deeper than [`MAX_DEPTH`].
     #[error("expected JSON nested at most {MAX_DEPTH} levels deep, found {found} levels")]
-    TooDeep { found: usize },
+    TooDeep {
+        /// How deep the bytes nest.
+        found: usize,
+    },
+    /// Not JSON, or not the `T` asked for.
     #[error(transparent)]
     Json(#[from] serde_json::Error),
 }

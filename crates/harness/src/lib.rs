@@ -35,16 +35,30 @@
 //! ```
 
 #![forbid(unsafe_code)]
+#![deny(missing_docs, unreachable_pub)]
 
-pub mod engine;
-pub mod fixture;
-pub mod flow;
-pub mod json;
-pub mod redact;
-pub mod replay;
+// The modules are private: what is public is exactly what the root re-exports below, and
+// what [`batch`] re-exports for tools that replay streams of events.
+mod engine;
+mod fixture;
+mod flow;
+mod json;
+mod redact;
+mod replay;
 
-pub use actions_core::{Action, ApiCall, Effect, Timestamp};
-pub use engine::{CallOutcome, CallResult, Failure, Limits, ModuleInfo, ModuleRunner, Usage};
-pub use fixture::{Case, discover};
-pub use flow::{DEFAULT_FLOW, FlowAction, run_flow};
-pub use replay::{FixtureResult, ReplayOptions, Status, replay_one};
+pub use actions_core::{Action, ApiCall, Effect, InputErrorData, Timestamp};
+pub use engine::{CallOutcome, CallResult, Failure, Limits, LoadError, ModuleInfo, ModuleRunner, Usage};
+pub use fixture::{Case, FixtureError, FlowCase, discover};
+pub use flow::{DEFAULT_FLOW, FinalState, FlowAction, FlowOutcome, FlowRun, Step, Stub, run_flow};
+pub use replay::{FixtureResult, ReplayOptions, Status, Summary, diff, replay_one};
+
+/// The parts a tool needs to replay streams of events the way `runner replay` does (one job
+/// per fixture or recorded event, run on any thread or in a worker process, results redacted
+/// and named alike). A test needs none of it: [`replay_one`] and [`run_flow`] are built on it.
+pub mod batch {
+    pub use crate::engine::{module_exports, refusal};
+    pub use crate::fixture::{Fixture, case_name, files_under, known_actions, merge_secrets};
+    pub use crate::json::{JsonError, MAX_DEPTH, THREAD_STACK_BYTES, from_slice as read_json};
+    pub use crate::redact::{MIN_SCRUBBED_CHARS, REDACTED, Redactor};
+    pub use crate::replay::{Expectation, Job, JobResult, RunSettings, place, run_job};
+}

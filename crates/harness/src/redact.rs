@@ -16,12 +16,27 @@ pub const MIN_SCRUBBED_CHARS: usize = 4;
 
 /// The secret values of one event, longest first (so that a secret inside another is not
 /// half-replaced).
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Redactor {
     values: Vec<String>,
+    /// Values at least this many characters long are scrubbed from inside other strings.
+    inside_from: usize,
+}
+
+impl Default for Redactor {
+    fn default() -> Self {
+        Redactor::scrubbing_inside_from(MIN_SCRUBBED_CHARS)
+    }
 }
 
 impl Redactor {
+    /// No secrets yet; values of at least `chars` characters will be scrubbed from inside
+    /// other strings (the default is [`MIN_SCRUBBED_CHARS`]; text meant for people, where
+    /// a short value is likelier an ordinary word, can ask for more).
+    pub fn scrubbing_inside_from(chars: usize) -> Redactor {
+        Redactor { values: Vec::new(), inside_from: chars }
+    }
+
     /// The string values of `event.secrets`.
     pub fn from_event(event: &Value) -> Redactor {
         let mut redactor = Redactor::default();
@@ -35,6 +50,7 @@ impl Redactor {
         redactor
     }
 
+    /// Redacts this value too from now on (the empty string and [`REDACTED`] are no secrets).
     pub fn add(&mut self, value: &str) {
         if value.is_empty() || value == REDACTED || self.values.iter().any(|known| known == value) {
             return;
@@ -43,13 +59,14 @@ impl Redactor {
         self.values.sort_by_key(|value| std::cmp::Reverse(value.len()));
     }
 
+    /// Whether no secret is known.
     pub fn is_empty(&self) -> bool {
         self.values.is_empty()
     }
 
     /// Whether `text` holds a secret (as a whole, or inside it for long enough values).
     pub fn finds(&self, text: &str) -> bool {
-        self.values.iter().any(|value| text == value || (long(value) && text.contains(value.as_str())))
+        self.values.iter().any(|value| text == value || (self.long(value) && text.contains(value.as_str())))
     }
 
     /// `text` with every secret replaced.
@@ -58,7 +75,7 @@ impl Redactor {
             return REDACTED.to_owned();
         }
         let mut text = text.to_owned();
-        for value in self.values.iter().filter(|value| long(value)) {
+        for value in self.values.iter().filter(|value| self.long(value)) {
             if text.contains(value.as_str()) {
                 text = text.replace(value.as_str(), REDACTED);
             }
@@ -99,11 +116,12 @@ impl Redactor {
         }
         self.value(event);
     }
+
+    fn long(&self, value: &str) -> bool {
+        value.chars().count() >= self.inside_from
+    }
 }
 
-fn long(value: &str) -> bool {
-    value.chars().count() >= MIN_SCRUBBED_CHARS
-}
 
 #[cfg(test)]
 mod tests {

@@ -28,21 +28,28 @@ pub enum Status {
 /// The result of one fixture, as `--json` prints it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FixtureResult {
+    /// The fixture or events file.
     pub path: PathBuf,
     /// The line of a JSON Lines file the fixture or event came from (1-based).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<u64>,
+    /// Its description, else its file name or line.
     pub name: String,
+    /// Pass, fail or error.
     pub status: Status,
+    /// The Action of a one-Action fixture.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
     /// The Actions of a flow, in order (flow fixtures and bare events).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub flow: Option<Vec<String>>,
+    /// The instant the Actions ran at, as ISO 8601.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub now: Option<String>,
+    /// The effects the fixture expects (a one-Action fixture).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expected: Option<Vec<Effect>>,
+    /// The effects the Action asked for (a one-Action fixture).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub actual: Option<Vec<Effect>>,
     /// A flow's expected steps and final state.
@@ -57,8 +64,10 @@ pub struct FixtureResult {
     /// What Auth0 would silently change (cut log lines, dropped claims, oversized metadata).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// What the calls used, summed over a flow.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub usage: Option<Usage>,
+    /// Which module ran.
     pub module: ModuleInfo,
 }
 
@@ -122,7 +131,7 @@ impl FixtureResult {
 
 /// Effects with every secret replaced; an effect whose redacted form no longer decodes (a
 /// secret in an HTTP method, say) is shown as a log line of its redacted JSON.
-pub fn redact_effects(redactor: &Redactor, effects: &[Effect]) -> Vec<Effect> {
+pub(crate) fn redact_effects(redactor: &Redactor, effects: &[Effect]) -> Vec<Effect> {
     effects
         .iter()
         .map(|effect| {
@@ -154,20 +163,30 @@ pub enum Expectation {
 /// One event to run, with what it must produce: a fixture, or a bare event.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Job {
+    /// The fixture or events file.
     pub path: PathBuf,
+    /// The line of a JSON Lines file (1-based).
     pub line: Option<u64>,
+    /// Its name in reports ([`case_name`](crate::batch::case_name)).
     pub name: String,
     /// Whether the fixture named one `action` (recorded back the same way).
     pub single: bool,
+    /// The Actions to run, in order.
     pub actions: Vec<FlowAction>,
+    /// The instant it pins, if any ([`RunSettings::now`] otherwise).
     pub now: Option<Timestamp>,
+    /// The whole event (each Action's projection is taken from it).
     pub event: Value,
+    /// What it must produce.
     pub expect: Expectation,
+    /// The fixture's description.
     pub description: Option<String>,
+    /// The fixture's note on where the seed answers otherwise.
     pub seed_differs: Option<String>,
 }
 
 impl Job {
+    /// A checked fixture; `line` is its line in a JSON Lines file.
     pub fn from_case(case: Case, line: Option<u64>) -> Job {
         let (single, actions, expect) = match case.flow {
             Some(flow) => (false, flow.actions, Expectation::Flow(Box::new(flow.expect))),
@@ -252,7 +271,7 @@ impl std::fmt::Display for FixtureResult {
 }
 
 /// A flow's steps and final state, side by side as a diff.
-pub fn flow_diff(expected: &FlowOutcome, actual: &FlowOutcome) -> Vec<String> {
+pub(crate) fn flow_diff(expected: &FlowOutcome, actual: &FlowOutcome) -> Vec<String> {
     let mut lines = Vec::new();
     let steps = expected.steps.len().max(actual.steps.len());
     for index in 0..steps {
@@ -328,8 +347,11 @@ pub fn place(path: &Path, line: Option<u64>) -> String {
 /// A job's result, its redactor, and (when asked) the fixture that records what it did.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct JobResult {
+    /// The result, not yet redacted.
     pub result: FixtureResult,
+    /// The event's secret values, to redact the result with wherever it is printed.
     pub redactor: Redactor,
+    /// With [`RunSettings::record`]: a fixture that expects what the job did.
     pub record: Option<Value>,
 }
 
@@ -499,12 +521,16 @@ pub fn replay_one(
 /// Counts of a replay, as the closing line and `--json`'s last line give them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub struct Summary {
+    /// Results that passed.
     pub passed: usize,
+    /// Results that failed.
     pub failed: usize,
+    /// Fixtures or lines that could not be used.
     pub errors: usize,
 }
 
 impl Summary {
+    /// Counts one more result.
     pub fn add(&mut self, status: Status) {
         match status {
             Status::Pass => self.passed += 1,

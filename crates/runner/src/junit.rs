@@ -10,7 +10,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::replay::{FixtureResult, Status, Summary, diff};
+use harness::{FixtureResult, Status, Summary, diff};
 
 /// Writes one JUnit report.
 #[derive(Debug)]
@@ -36,7 +36,7 @@ impl JunitWriter {
             None => result.path.parent().map(|p| p.display().to_string()).unwrap_or_default(),
         };
         let name = match result.line {
-            Some(line) if result.name != crate::fixture::case_name(&result.path, Some(line), None) => {
+            Some(line) if result.name != harness::batch::case_name(&result.path, Some(line), None) => {
                 format!("{} (line {line})", result.name)
             }
             _ => result.name.clone(),

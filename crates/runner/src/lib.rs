@@ -6,9 +6,8 @@
 //! flows, replay, redaction) is the `harness` crate, re-exported here under its own module
 //! names; this crate adds streaming over worker processes, reports, bundles and the tenant.
 
-pub use harness::{engine, fixture, flow, json, redact, replay};
 
-pub mod bundle;
+
 pub mod generate;
 pub mod junit;
 pub mod report;

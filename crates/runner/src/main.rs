@@ -49,7 +49,7 @@ fn main() -> ExitCode {
     // Events may nest up to `json::MAX_DEPTH` levels, and reading, writing and dropping them
     // recurses: the whole command runs on a thread with room for that (reserved address
     // space; only the pages used are ever touched).
-    let command = std::thread::Builder::new().stack_size(runner::json::THREAD_STACK_BYTES).spawn(run);
+    let command = std::thread::Builder::new().stack_size(harness::batch::THREAD_STACK_BYTES).spawn(run);
     match command.map(std::thread::JoinHandle::join) {
         Ok(Ok(code)) => code,
         Ok(Err(_)) => ExitCode::from(2),

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::replay::{FixtureResult, Status, Summary};
+use harness::{FixtureResult, Status, Summary};
 
 /// Failures listed again in the closing summary; the rest are counted.
 pub const LISTED_FAILURES: usize = 20;
@@ -151,7 +151,7 @@ impl Default for Report {
 
 /// Where a result came from: `path` or `path:line`.
 pub fn place(result: &FixtureResult) -> String {
-    crate::replay::place(&result.path, result.line)
+    harness::batch::place(&result.path, result.line)
 }
 
 impl Report {

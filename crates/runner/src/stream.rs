@@ -25,9 +25,11 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use crossbeam_channel::bounded;
 use serde_json::Value;
 
-use crate::engine::ModuleRunner;
-use crate::fixture::{Case, Fixture, FixtureError};
-use crate::replay::{FixtureResult, Job, JobResult, RunSettings, run_job};
+use harness::ModuleRunner;
+use harness::{Case, FixtureError};
+use harness::batch::Fixture;
+use harness::FixtureResult;
+use harness::batch::{Job, JobResult, RunSettings, run_job};
 
 /// Lines longer than this are reported, not read: one line is one event.
 pub const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
@@ -78,7 +80,7 @@ pub fn inputs(paths: &[PathBuf]) -> std::io::Result<Vec<Input>> {
 }
 
 fn walk(dir: &Path, found: &mut Vec<Input>) -> std::io::Result<()> {
-    for path in crate::fixture::files_under(dir)? {
+    for path in harness::batch::files_under(dir)? {
         if is_lines(&path) {
             found.push(Input::Lines(path));
         } else if path.extension().is_some_and(|ext| ext == "json") {
@@ -151,7 +153,7 @@ pub fn replay_stream(
                 }
             };
             // Events may nest up to `json::MAX_DEPTH` levels: their thread needs the room.
-            let worker = std::thread::Builder::new().stack_size(crate::json::THREAD_STACK_BYTES);
+            let worker = std::thread::Builder::new().stack_size(harness::batch::THREAD_STACK_BYTES);
             if worker.spawn_scoped(scope, work()).is_err() {
                 scope.spawn(work());
             }
@@ -329,7 +331,7 @@ fn read_line(reader: &mut impl BufRead, bytes: &mut Vec<u8>) -> std::io::Result<
 /// Runs one item, or gives `None` when `--filter` leaves it out (decided before it runs).
 fn run_item(runner: &ModuleRunner, item: Item, settings: &RunSettings) -> Option<JobResult> {
     let unusable = |path: PathBuf, line: Option<u64>, message: String| {
-        let name = crate::fixture::case_name(&path, line, None);
+        let name = harness::batch::case_name(&path, line, None);
         settings.wanted(&path, line, &name).then(|| JobResult {
             result: FixtureResult::error(path, line, name, message, runner.info()),
             redactor: Default::default(),
@@ -354,7 +356,7 @@ fn run_item(runner: &ModuleRunner, item: Item, settings: &RunSettings) -> Option
 /// object), run through the settings' flow.
 fn job_from_line(path: &Path, line: u64, bytes: &[u8], settings: &RunSettings) -> Result<Job, String> {
     let at = format!("{}:{line}", path.display());
-    let value: Value = crate::json::from_slice(bytes)
+    let value: Value = harness::batch::read_json(bytes)
         .map_err(|error| format!("{at}: expected a fixture or an event as one line of JSON, found invalid JSON ({error})"))?;
     let Value::Object(object) = &value else {
         return Err(format!("{at}: expected a fixture or an event (a JSON object), found {}", actions_core::json::json_type(&value)));
@@ -363,7 +365,7 @@ fn job_from_line(path: &Path, line: u64, bytes: &[u8], settings: &RunSettings) -
         return Ok(Job::bare(path.to_path_buf(), Some(line), value, &settings.flow));
     }
     let fixture: Fixture = serde_json::from_value(value).map_err(|error| format!("{at}: {error}"))?;
-    let name = crate::fixture::case_name(path, Some(line), fixture.description.as_deref());
+    let name = harness::batch::case_name(path, Some(line), fixture.description.as_deref());
     let case = Case::from_fixture(Path::new(&at), fixture).map_err(|error: FixtureError| error.to_string())?;
     let mut job = Job::from_case(case, Some(line));
     job.path = path.to_path_buf();
@@ -521,13 +523,13 @@ pub fn serve_worker(
             output.write_all(&0_u32.to_le_bytes())?;
             continue;
         };
-        let quiet = result.result.status == crate::replay::Status::Pass
+        let quiet = result.result.status == harness::Status::Pass
             && result.result.warnings.is_empty()
             && result.result.line.is_some();
         if slim && quiet {
             let slimmed = &mut result.result;
             (slimmed.expected, slimmed.actual, slimmed.expected_flow, slimmed.actual_flow) = (None, None, None, None);
-            result.redactor = crate::redact::Redactor::default();
+            result.redactor = harness::batch::Redactor::default();
         }
         let json = serde_json::to_vec(&result).map_err(std::io::Error::other)?;
         output.write_all(&u32::try_from(json.len()).map_err(std::io::Error::other)?.to_le_bytes())?;
@@ -614,5 +616,5 @@ fn read_result(input: &mut impl Read) -> std::io::Result<Option<JobResult>> {
     if bytes.is_empty() {
         return Ok(None);
     }
-    crate::json::from_slice(&bytes).map(Some).map_err(std::io::Error::other)
+    harness::batch::read_json(&bytes).map(Some).map_err(std::io::Error::other)
 }

@@ -17,7 +17,7 @@ use actions_core::{Action, Effect, Timestamp};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::fixture::Case;
+use harness::Case;
 
 /// Keys under which an answer's payload may list the `api` calls an Action made.
 const CALL_KEYS: [&str; 5] = ["commands", "api_calls", "calls", "actions", "results"];

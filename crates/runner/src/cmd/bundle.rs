@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use actions_core::SPECS;
 use anyhow::Context;
-use runner::bundle::{AUTH0_MAX_CODE_BYTES, TARGET_CODE_BYTES, bundle, encode_module, write};
+use deploy::bundle::{AUTH0_MAX_CODE_BYTES, TARGET_CODE_BYTES, build, encode_module};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -22,10 +22,10 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let module = runner::read_module(&args.module)?;
     let encoded = encode_module(&module)?;
     // Build all first, so that a bundle over the limit leaves no half-written set behind.
-    let bundles = SPECS.iter().map(|spec| bundle(spec, &module, &encoded)).collect::<Result<Vec<_>, _>>()?;
+    let bundles = SPECS.iter().map(|spec| build(spec, &module, &encoded)).collect::<Result<Vec<_>, _>>()?;
     let mut out = std::io::stdout().lock();
     for bundle in &bundles {
-        let path = write(&args.out, bundle).with_context(|| format!("cannot write the bundle of {}", bundle.name))?;
+        let path = bundle.write(&args.out).with_context(|| format!("cannot write the bundle of {}", bundle.name()))?;
         let bytes = bundle.code.len();
         let note = if bytes > TARGET_CODE_BYTES { "  (over the 50000-byte target)" } else { "" };
         writeln!(out, "{}  {bytes} bytes of {AUTH0_MAX_CODE_BYTES} allowed{note}", path.display())?;

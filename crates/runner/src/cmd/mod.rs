@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use actions_core::Timestamp;
 use anyhow::Context;
-use runner::engine::{Limits, ModuleRunner};
+use harness::{Limits, ModuleRunner};
 
 /// Which module to run, and the limits of one call.
 #[derive(Debug, clap::Args)]
@@ -52,7 +52,7 @@ impl ModuleArgs {
     }
 
     /// What reports name as the code that ran.
-    pub fn describe(&self, info: &runner::engine::ModuleInfo) -> String {
+    pub fn describe(&self, info: &harness::ModuleInfo) -> String {
         if self.native {
             "native (the Actions' Rust code compiled into this runner; no module)".to_owned()
         } else {
@@ -70,7 +70,9 @@ impl ModuleArgs {
             return Ok(ModuleRunner::native(limits));
         }
         let bytes = match &self.bundle {
-            Some(bundle) => runner::bundle::read_bundle(bundle)?,
+            Some(code) => ::deploy::Bundle::read(code)?
+                .module()
+                .with_context(|| format!("{}: cannot take the module out", code.display()))?,
             None => runner::read_module(&self.module)?,
         };
         let source = self.source();

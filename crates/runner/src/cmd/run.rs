@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use actions_core::Action;
 use anyhow::Context;
-use runner::engine::CallOutcome;
-use runner::fixture::{known_actions, merge_secrets};
+use harness::CallOutcome;
+use harness::batch::{known_actions, merge_secrets};
 use serde_json::{Value, json};
 
 use super::{ModuleArgs, parse_now, parse_secrets};
@@ -42,7 +42,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         text = std::fs::read(&args.event)
             .with_context(|| format!("cannot read the event {}", args.event.display()))?;
     }
-    let mut event: Value = runner::json::from_slice(&text)
+    let mut event: Value = harness::batch::read_json(&text)
         .with_context(|| format!("{}: expected a JSON event", args.event.display()))?;
     let Value::Object(object) = &mut event else {
         anyhow::bail!("{}: expected the event to be a JSON object", args.event.display());
@@ -52,7 +52,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let call = runner.call(action, &event, now);
     let (effects, error, code) = match call.outcome {
         CallOutcome::Effects(effects) => (Some(effects), None, 0),
-        CallOutcome::Refused(error) => (None, Some(runner::engine::refusal(&error)), 1),
+        CallOutcome::Refused(error) => (None, Some(harness::batch::refusal(&error)), 1),
         CallOutcome::Failed(failure) => (None, Some(format!("the module {failure}")), 1),
     };
     let report = json!({

@@ -8,6 +8,7 @@ use std::time::Duration;
 use anyhow::Context;
 use auth0_mgmt::{Client, ClientConfig, Credentials, RetryPolicy, Secret};
 use deploy::SecretValues;
+use harness::batch::Redactor;
 
 /// Which tenant, and with which credentials: the flags of every command that talks to one.
 #[derive(Debug, clap::Args)]
@@ -50,7 +51,7 @@ impl ConnectArgs {
         let domain = self.domain.clone().context("expected the tenant domain in --domain or AUTH0_DOMAIN, found neither")?;
         let client_id = self.client_id.clone().context("expected the client id in --client-id or AUTH0_CLIENT_ID, found neither")?;
         let client_secret = client_secret(self.client_secret_file.as_deref())?;
-        let mut scrubber = Scrubber(Vec::new());
+        let mut scrubber = Scrubber::default();
         known.into_iter().chain([client_secret.expose().to_owned()]).for_each(|value| scrubber.add(&value));
         let mut config = ClientConfig::for_domain(&domain)?;
         if let Some(base_url) = &self.base_url {
@@ -126,17 +127,25 @@ fn client_secret(file: Option<&Path>) -> anyhow::Result<Secret> {
 }
 
 /// Replaces known secret values in anything printed: a second line of defence, since no
-/// message is built from a value in the first place.
-#[derive(Debug, Default)]
-pub struct Scrubber(Vec<String>);
+/// message is built from a value in the first place. The same [`Redactor`] as a replay's
+/// reports, scrubbing values from 6 characters up from inside lines (shorter ones are
+/// likelier ordinary words in a sentence about a tenant).
+#[derive(Debug)]
+pub struct Scrubber(Redactor);
+
+/// Shorter secret values are redacted only where they stand alone.
+const SCRUB_INSIDE_FROM_CHARS: usize = 6;
+
+impl Default for Scrubber {
+    fn default() -> Self {
+        Scrubber(Redactor::scrubbing_inside_from(SCRUB_INSIDE_FROM_CHARS))
+    }
+}
 
 impl Scrubber {
-    /// Scrubs this value too from now on (values under 6 characters would scrub ordinary
-    /// words, and are left).
+    /// Scrubs this value too from now on.
     pub fn add(&mut self, value: &str) {
-        if value.len() >= 6 {
-            self.0.push(value.to_owned());
-        }
+        self.0.add(value);
     }
 
     /// Prints one line on standard error, scrubbed.
@@ -145,8 +154,9 @@ impl Scrubber {
         let _ = writeln!(std::io::stderr().lock(), "{}", self.clean(line));
     }
 
+    /// `text` with every known secret replaced by `[redacted]`.
     pub fn clean(&self, text: &str) -> String {
-        self.0.iter().fold(text.to_owned(), |text, value| text.replace(value.as_str(), "[redacted]"))
+        self.0.text(text)
     }
 
     /// Prints one line on standard output, scrubbed.

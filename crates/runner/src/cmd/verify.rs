@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use actions_core::{Action, Timestamp};
 use anyhow::Context;
 use deploy::Bundle;
-use runner::engine::{CallOutcome, Limits, ModuleRunner};
-use runner::fixture::{Case, discover};
+use harness::{CallOutcome, Limits, ModuleRunner};
+use harness::{Case, discover};
 use runner::junit::escape;
 use runner::verify::{Choice, DeployedSecrets, Verdict, Window, choose, compare, management_api_reason, read_answer};
 use serde::Serialize;
@@ -69,9 +69,9 @@ struct EventReport {
 
 /// Verifies every one of our Actions on an authenticated tenant.
 pub fn verify_on(tenant: &mut Tenant, bundles: &[Bundle], args: &VerifyArgs, json: bool) -> anyhow::Result<u8> {
-    let code = bundles.first().map(|b| b.dir.join("code.js")).context("expected at least one bundle")?;
-    let module = runner::bundle::read_bundle(&code)?;
-    let runner = ModuleRunner::new(&module, Limits::default()).with_context(|| format!("cannot load the module of {}", code.display()))?;
+    let first = bundles.first().context("expected at least one bundle")?;
+    let module = first.module().with_context(|| format!("cannot take the module out of {}'s code.js", first.name()))?;
+    let runner = ModuleRunner::new(&module, Limits::default()).with_context(|| format!("cannot load the module of {}", first.name()))?;
     let paths = discover(&args.events).context("cannot list the events to send")?;
     let cases: Vec<Case> = paths.iter().filter_map(|path| Case::load(path).ok()).collect();
     let mut reports = Vec::new();
@@ -91,12 +91,12 @@ pub fn verify_on(tenant: &mut Tenant, bundles: &[Bundle], args: &VerifyArgs, jso
             continue;
         };
         let runtime = found.runtime.clone().unwrap_or_else(|| "an unknown runtime".to_owned());
-        let tenant_code = found.code.as_deref().map(|code| deploy::bundle::sha256_hex(code.as_bytes()));
-        if tenant_code.as_deref() != Some(bundle.code_sha256.as_str()) && !json {
+        let tenant_code = found.code.as_deref().map(|code| actions_core::sha256_hex(code.as_bytes()));
+        if tenant_code.as_deref() != Some(bundle.code_sha256()) && !json {
             tenant.scrubber.say(&format!(
                 "note: {action}'s code on the tenant (sha256 {}) is not the local bundle's ({}); the events will show what that changes",
                 tenant_code.as_deref().map_or("none", short),
-                short(&bundle.code_sha256)
+                short(bundle.code_sha256())
             ));
         }
         let secrets = DeployedSecrets {

@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use mock_auth0::{CLIENT_SECRET, Fault, FaultKind, MockAuth0, SeedAction, TestAnswer};
-use tests::{TempDir, root, runner_for_tenant};
+use tests::{TempDir, root};
+use crate::runner_for_tenant;
 
 const MS: &str = "Manage_Subscription";
 const SDMR: &str = "Set_Default_Member_Role";

@@ -12,10 +12,10 @@
 use std::path::Path;
 
 use actions_core::Timestamp;
-use runner::engine::ModuleRunner;
+use harness::ModuleRunner;
 use tests::{NOW, TempDir, module_runner, root};
-use runner::fixture::{Case, discover};
-use runner::replay::{FixtureResult, ReplayOptions, Status, diff, replay_one};
+use harness::{Case, discover};
+use harness::{FixtureResult, ReplayOptions, Status, diff, replay_one};
 
 /// Fewer than this means fixtures went missing (a folder moved, a glob broke).
 const MIN_FIXTURES: usize = 30;
@@ -81,7 +81,7 @@ fn every_fixture_passes() {
 /// its bundle in `dist/`, and a fixtures folder.
 #[test]
 fn every_action_of_the_table_has_an_export_a_bundle_and_fixtures() {
-    let exports = runner::engine::module_exports(&tests::module_bytes()).expect("the module's exports can be read");
+    let exports = harness::batch::module_exports(&tests::module_bytes()).expect("the module's exports can be read");
     for spec in &actions_core::SPECS {
         assert!(exports.iter().any(|e| e == spec.export), "the module has no export {} for {}: {exports:?}", spec.export, spec.name);
         let bundle = root().join("dist").join(spec.name);

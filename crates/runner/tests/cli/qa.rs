@@ -8,10 +8,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use actions_core::Timestamp;
-use runner::fixture::{Case, discover};
-use runner::replay::{ReplayOptions, Status, replay_one};
+use harness::{Case, discover};
+use harness::{ReplayOptions, Status, replay_one};
 use serde_json::{Value, json};
-use tests::{NOW, module_runner, root, runner_bin};
+use tests::{NOW, module_runner, root};
+use crate::runner_bin;
 
 
 fn tmp(name: &str) -> PathBuf {
@@ -41,7 +42,7 @@ fn now() -> Timestamp {
 // ---------------------------------------------------------------------------------------
 // Flows
 
-fn flow_case(name: &str) -> (Case, runner::replay::FixtureResult) {
+fn flow_case(name: &str) -> (Case, harness::FixtureResult) {
     let path = root().join("test-events/flows").join(format!("{name}.json"));
     let case = Case::load(&path).unwrap();
     let result = replay_one(&module_runner(), Ok(case.clone()), path, ReplayOptions { now: now() });
@@ -503,7 +504,7 @@ fn one_job_and_several_workers_give_the_same_results_in_the_same_order() {
 /// in for) give the results of one thread, in input order.
 #[test]
 fn threads_in_one_process_give_the_results_of_one_thread_in_order() {
-    use runner::replay::{JobResult, RunSettings};
+    use harness::batch::{JobResult, RunSettings};
     use runner::stream::{Progress, StreamSettings, inputs, replay_stream};
     let dir = tmp("threads");
     let events = dir.join("events.jsonl");
@@ -514,7 +515,7 @@ fn threads_in_one_process_give_the_results_of_one_thread_in_order() {
         let run = RunSettings {
             now: now(),
             budget: std::time::Duration::from_secs(20),
-            flow: runner::flow::DEFAULT_FLOW.to_vec(),
+            flow: harness::DEFAULT_FLOW.to_vec(),
             secrets: Vec::new(),
             record: false,
             filter: None,

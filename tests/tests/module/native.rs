@@ -5,10 +5,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use actions_core::{Action, Timestamp};
-use runner::engine::{Limits, ModuleRunner};
-use runner::fixture::{Case, discover};
+use harness::{Limits, ModuleRunner};
+use harness::{Case, discover};
 use runner::generate::{Rng, event};
-use runner::replay::{ReplayOptions, replay_one};
+use harness::{ReplayOptions, replay_one};
 use serde_json::{Value, json};
 use tests::{NOW, module_runner, root};
 
@@ -24,7 +24,7 @@ fn every_fixture_gives_the_same_result_natively_and_in_the_module() {
     for path in paths {
         let run = |runner: &ModuleRunner| replay_one(runner, Case::load(&path), path.clone(), ReplayOptions { now: now() });
         let (a, b) = (run(&wasm), run(&native));
-        let shown = |r: &runner::replay::FixtureResult| (r.status, r.actual.clone(), r.actual_flow.clone(), r.message.clone(), r.warnings.clone());
+        let shown = |r: &harness::FixtureResult| (r.status, r.actual.clone(), r.actual_flow.clone(), r.message.clone(), r.warnings.clone());
         assert_eq!(shown(&a), shown(&b), "{}", path.display());
         assert!(b.module.native && !a.module.native);
     }

@@ -1,5 +1,5 @@
-//! `runner deploy` and `runner export` end to end: the real binary (`target/debug/runner`,
-//! built by `cargo xtask build` before the tests) against the local Management API of
+//! `runner deploy` and `runner export` end to end: the real binary (`CARGO_BIN_EXE_runner`,
+//! which Cargo builds for this test binary) against the local Management API of
 //! `mock-auth0` on 127.0.0.1. Nothing here touches the internet or depends on timing: builds
 //! advance one step per GET, and retry waits are capped at 1 ms with `--max-wait 1`.
 //!
@@ -14,7 +14,7 @@ use std::process::Command;
 
 use mock_auth0::{CLIENT_SECRET, Fault, FaultKind, MockAuth0, SeedAction};
 use serde_json::Value;
-use tests::runner_bin;
+use crate::runner_bin;
 
 const MS: &str = "Manage_Subscription";
 const SDMR: &str = "Set_Default_Member_Role";
@@ -177,9 +177,9 @@ fn a_code_change_is_one_update_and_one_deploy() {
     let mock = MockAuth0::start();
     let dist = Dist::new("change");
     assert_eq!(deploy(&mock, &dist, &[]).code, 0);
-    let old = deploy::bundle::sha256_hex(mock.action(MS).unwrap()["code"].as_str().unwrap().as_bytes());
+    let old = actions_core::sha256_hex(mock.action(MS).unwrap()["code"].as_str().unwrap().as_bytes());
     dist.write(MS, "exports.onExecutePostLogin = async (event, api) => { /* ms v2 */ };");
-    let new = deploy::bundle::Bundle::load(&dist.0, MS).unwrap().code_sha256;
+    let new = deploy::bundle::Bundle::load(&dist.0, MS).unwrap().code_sha256().to_owned();
     mock.clear_requests();
     let run = deploy(&mock, &dist, &[]);
     assert_eq!(run.code, 0, "{run:?}");

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 
 use mock_auth0::{CLIENT_SECRET, Fault, FaultKind, MockAuth0};
 use serde_json::{Value, json};
-use tests::{TempDir, root, runner_for_tenant};
+use tests::{TempDir, root};
+use crate::runner_for_tenant;
 
 /// Auth0's own SAML signing key as the mock's connections hold it: must never be printed.
 const SIGNING_KEY_LINE: &str = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQDmockSigningKey";

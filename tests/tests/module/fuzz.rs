@@ -16,7 +16,7 @@ use std::sync::OnceLock;
 use actions_core::{Action, Outcome, Timestamp};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed};
-use runner::engine::{CallOutcome, Limits, ModuleRunner};
+use harness::{CallOutcome, Limits, ModuleRunner};
 use serde_json::{Map, Number, Value, json};
 
 /// JavaScript's Date range, in milliseconds either side of 1970.

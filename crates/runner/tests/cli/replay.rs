@@ -1,5 +1,5 @@
-//! The real `runner` binary (`target/debug/runner`, built by `cargo xtask build` before the
-//! tests): its exit codes, its output on stdout and stderr, and `--json`.
+//! The real `runner` binary (`CARGO_BIN_EXE_runner`, which Cargo builds for this test binary):
+//! its exit codes, its output on stdout and stderr, and `--json`.
 
 // Helpers outside `#[test]` functions fail a test the way a test does: by panicking.
 #![allow(
@@ -12,7 +12,8 @@
 use std::process::{Command, Output};
 
 use serde_json::{Value, json};
-use tests::{NOW, TempDir, module_path, root, runner_bin};
+use tests::{NOW, TempDir, module_path, root};
+use crate::runner_bin;
 
 
 /// The binary, run from the workspace root, without colour.
@@ -45,7 +46,7 @@ fn run(command: &mut Command) -> (i32, String, String) {
 }
 
 fn fixture_count() -> usize {
-    runner::fixture::discover(&[root().join("test-events")])
+    harness::discover(&[root().join("test-events")])
         .expect("test-events/ can be listed")
         .len()
 }

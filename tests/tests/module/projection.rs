@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use actions_core::{Action, projection::project};
-use runner::fixture::{Case, discover};
+use harness::{Case, discover};
 use serde_json::Value;
 use tests::root;
 
@@ -113,7 +113,7 @@ fn data_no_decision_reads_changes_nothing_in_wasmtime() {
         let plain = runner.call(case.action, &case.event, now).outcome;
         let with_noise = runner.call(case.action, &noisy, now).outcome;
         assert_eq!(plain, with_noise, "{}", path.display());
-        assert_eq!(plain, runner::engine::CallOutcome::Effects(case.expect.clone()), "{}", path.display());
+        assert_eq!(plain, harness::CallOutcome::Effects(case.expect.clone()), "{}", path.display());
         // The projection, and so the cost, does not depend on the unrelated data at all.
         assert_eq!(project(case.action.spec(), &case.event), project(case.action.spec(), &noisy), "{}", path.display());
         checked += 1;
