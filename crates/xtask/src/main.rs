@@ -88,8 +88,19 @@ fn run(mut command: Command, what: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Builds the module once and puts it where the runner, the bundler and the tests read it.
+/// Builds the module once and puts it where the runner, the bundler and the tests read it,
+/// then the runner, then the bundles.
 fn build() -> anyhow::Result<PathBuf> {
+    let module = build_module()?;
+    let mut runner = cargo()?;
+    runner.args(["build", "--package", "runner"]);
+    run(runner, "cargo build of the runner")?;
+    bundle()?;
+    Ok(module)
+}
+
+/// `dist/actions.wasm`: the module, built for wasm32 and shrunk by wasm-opt.
+fn build_module() -> anyhow::Result<PathBuf> {
     ensure_wasm_target()?;
     let mut wasm = cargo()?;
     wasm.args(["build", "--package", "actions-wasm", "--target", "wasm32-unknown-unknown", "--profile", "wasm"]);
@@ -104,13 +115,14 @@ fn build() -> anyhow::Result<PathBuf> {
     let mut wasm_opt = Command::new(tools.join("node_modules/.bin/wasm-opt"));
     wasm_opt.arg("-Oz").args(WASM_FEATURES).arg(&built).arg("-o").arg(&module);
     run(wasm_opt, "wasm-opt (binaryen)")?;
-    let mut runner = cargo()?;
-    runner.args(["build", "--package", "runner"]);
-    run(runner, "cargo build of the runner")?;
+    Ok(module)
+}
+
+/// `dist/<Action>/code.js` and `manifest.json`, by the runner already built.
+fn bundle() -> anyhow::Result<()> {
     let mut bundle = self::runner();
     bundle.arg("bundle");
-    run(bundle, "runner bundle")?;
-    Ok(module)
+    run(bundle, "runner bundle")
 }
 
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
@@ -181,8 +193,13 @@ fn replay(flags: &[String]) -> anyhow::Result<()> {
 }
 
 fn test() -> anyhow::Result<()> {
-    build()?;
-    // Compiling the tests lints them too (see `cargo`): no separate clippy pass.
+    build_module()?;
+    // One cargo run builds the runner and every test binary (the CLI's tests run that same
+    // runner), so the two cores share one build graph; compiling lints it too (see `cargo`).
+    let mut build = cargo()?;
+    build.args(["test", "--workspace", "--no-run"]);
+    run(build, "cargo build of the runner and the tests")?;
+    bundle()?;
     let mut tests = cargo()?;
     tests.args(["test", "--workspace"]);
     run(tests, "cargo test")?;
