@@ -8,8 +8,7 @@
 use std::time::Instant;
 
 use actions_core::{Action, Timestamp};
-use harness::{Limits, ModuleRunner};
-use harness::{DEFAULT_FLOW, FlowAction, run_flow};
+use harness::{DEFAULT_FLOW, FlowAction, Limits, ModuleRunner, run_flow};
 use runner::generate::{Rng, event};
 
 fn module() -> Vec<u8> {

@@ -122,7 +122,6 @@ impl Redactor {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,5 +137,16 @@ mod tests {
         let mut event = event;
         redactor.event(&mut event);
         assert_eq!(event["secrets"], json!({"clientSecret": "[redacted]", "TRIAL_DAYS": "[redacted]"}));
+    }
+
+    #[test]
+    fn a_redactor_for_people_scrubs_inside_lines_only_from_its_own_length() {
+        let mut scrubber = Redactor::scrubbing_inside_from(6);
+        for value in ["abcde", "s3cr3t-value", "true"] {
+            scrubber.add(value);
+        }
+        assert_eq!(scrubber.text("token s3cr3t-value, abcde, true"), "token [redacted], abcde, true");
+        assert_eq!(scrubber.text("abcde"), REDACTED, "a short value standing alone is still redacted");
+        assert_eq!(Redactor::default(), Redactor::scrubbing_inside_from(MIN_SCRUBBED_CHARS));
     }
 }

@@ -3,10 +3,9 @@
 //! each event produced. It loads the very bytes the deployable Action embeds.
 //!
 //! The binary (`main.rs`) parses flags and prints. The harness itself (the engine, fixtures,
-//! flows, replay, redaction) is the `harness` crate, re-exported here under its own module
-//! names; this crate adds streaming over worker processes, reports, bundles and the tenant.
-
-
+//! flows, replay, redaction) is the `harness` crate, used through its public API only; bundles
+//! are `deploy::bundle`'s. This crate adds streaming over threads and worker processes,
+//! reports, JUnit, generated events and the tenant commands.
 
 pub mod generate;
 pub mod junit;

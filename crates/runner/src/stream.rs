@@ -25,11 +25,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use crossbeam_channel::bounded;
 use serde_json::Value;
 
-use harness::ModuleRunner;
-use harness::{Case, FixtureError};
-use harness::batch::Fixture;
-use harness::FixtureResult;
-use harness::batch::{Job, JobResult, RunSettings, run_job};
+use harness::{Case, FixtureError, FixtureResult, ModuleRunner};
+use harness::batch::{Fixture, Job, JobResult, RunSettings, run_job};
 
 /// Lines longer than this are reported, not read: one line is one event.
 pub const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;

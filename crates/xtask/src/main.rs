@@ -2,7 +2,8 @@
 //!
 //! - `cargo xtask build`: the WebAssembly module (`dist/actions.wasm`, shrunk by `wasm-opt`),
 //!   the runner, and the deployable bundles (`dist/<ActionName>/code.js` and `manifest.json`).
-//! - `cargo xtask replay`: build, then replay every fixture in `test-events/` (the main job).
+//! - `cargo xtask replay`: build, then replay every fixture in `test-events/` (the main job);
+//!   `cargo xtask replay --native` builds only the runner and replays natively (the fast loop).
 //! - `cargo xtask test`: build, then every Rust and JavaScript test (what CI runs).
 
 use std::path::{Path, PathBuf};
@@ -92,11 +93,16 @@ fn run(mut command: Command, what: &str) -> anyhow::Result<()> {
 /// then the runner, then the bundles.
 fn build() -> anyhow::Result<PathBuf> {
     let module = build_module()?;
-    let mut runner = cargo()?;
-    runner.args(["build", "--package", "runner"]);
-    run(runner, "cargo build of the runner")?;
+    build_runner()?;
     bundle()?;
     Ok(module)
+}
+
+/// `target/debug/runner`.
+fn build_runner() -> anyhow::Result<()> {
+    let mut runner = cargo()?;
+    runner.args(["build", "--package", "runner"]);
+    run(runner, "cargo build of the runner")
 }
 
 /// `dist/actions.wasm`: the module, built for wasm32 and shrunk by wasm-opt.
@@ -186,7 +192,12 @@ fn runner() -> Command {
 }
 
 fn replay(flags: &[String]) -> anyhow::Result<()> {
-    build()?;
+    if flags.iter().any(|flag| flag == "--native") {
+        // The fast loop: the Actions compiled into the runner, so no module and no bundles.
+        build_runner()?;
+    } else {
+        build()?;
+    }
     let mut replay = runner();
     replay.arg("replay").args(flags);
     run(replay, "runner replay")

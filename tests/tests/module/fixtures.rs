@@ -12,10 +12,8 @@
 use std::path::Path;
 
 use actions_core::Timestamp;
-use harness::ModuleRunner;
+use harness::{Case, FixtureResult, ModuleRunner, ReplayOptions, Status, diff, discover, replay_one};
 use tests::{NOW, TempDir, module_runner, root};
-use harness::{Case, discover};
-use harness::{FixtureResult, ReplayOptions, Status, diff, replay_one};
 
 /// Fewer than this means fixtures went missing (a folder moved, a glob broke).
 const MIN_FIXTURES: usize = 30;

@@ -5,10 +5,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use actions_core::{Action, Timestamp};
-use harness::{Limits, ModuleRunner};
-use harness::{Case, discover};
+use harness::{Case, Limits, ModuleRunner, ReplayOptions, discover, replay_one};
 use runner::generate::{Rng, event};
-use harness::{ReplayOptions, replay_one};
 use serde_json::{Value, json};
 use tests::{NOW, module_runner, root};
 

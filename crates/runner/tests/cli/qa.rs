@@ -8,8 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use actions_core::Timestamp;
-use harness::{Case, discover};
-use harness::{ReplayOptions, Status, replay_one};
+use harness::{Case, ReplayOptions, Status, discover, replay_one};
 use serde_json::{Value, json};
 use tests::{NOW, module_runner, root};
 use crate::runner_bin;

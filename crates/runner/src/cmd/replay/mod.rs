@@ -11,9 +11,8 @@ use std::time::Duration;
 use actions_core::Action;
 use anyhow::Context;
 use harness::batch::{JobResult, RunSettings, known_actions};
-use harness::{DEFAULT_FLOW, Status};
+use harness::{DEFAULT_FLOW, ModuleRunner, Status};
 use runner::report::Report;
-use harness::ModuleRunner;
 use runner::stream::{Input, Progress, StreamSettings, WorkerPeaks, inputs, replay_in_processes, replay_stream, serve_worker};
 
 use super::{ModuleArgs, parse_now, parse_secrets, use_colour};
