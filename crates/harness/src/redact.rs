@@ -16,11 +16,19 @@ pub const MIN_SCRUBBED_CHARS: usize = 4;
 
 /// The secret values of one event, longest first (so that a secret inside another is not
 /// half-replaced).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+///
+/// Its `Debug` shows how many values it holds, never the values.
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Redactor {
     values: Vec<String>,
     /// Values at least this many characters long are scrubbed from inside other strings.
     inside_from: usize,
+}
+
+impl std::fmt::Debug for Redactor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Redactor").field("values", &self.values.len()).field("inside_from", &self.inside_from).finish()
+    }
 }
 
 impl Default for Redactor {
@@ -148,5 +156,6 @@ mod tests {
         assert_eq!(scrubber.text("token s3cr3t-value, abcde, true"), "token [redacted], abcde, true");
         assert_eq!(scrubber.text("abcde"), REDACTED, "a short value standing alone is still redacted");
         assert_eq!(Redactor::default(), Redactor::scrubbing_inside_from(MIN_SCRUBBED_CHARS));
+        assert!(!format!("{scrubber:?}").contains("s3cr3t"), "{scrubber:?}");
     }
 }
