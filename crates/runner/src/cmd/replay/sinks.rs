@@ -92,14 +92,14 @@ pub struct StdoutStyle {
 /// Standard output: a line per fixture file (failures and warnings only for JSON Lines, or
 /// with `--against`), or `--json`'s lines; the progress line; the closing text.
 #[derive(Debug)]
-pub struct StdoutSink<'a> {
-    out: BufWriter<StdoutLock<'a>>,
+pub struct StdoutSink {
+    out: BufWriter<StdoutLock<'static>>,
     style: StdoutStyle,
     last_progress: Instant,
 }
 
-impl StdoutSink<'_> {
-    pub fn new(style: StdoutStyle) -> StdoutSink<'static> {
+impl StdoutSink {
+    pub fn new(style: StdoutStyle) -> StdoutSink {
         StdoutSink { out: BufWriter::new(std::io::stdout().lock()), style, last_progress: Instant::now() }
     }
 
