@@ -4,12 +4,21 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::scope::Required;
 use crate::{ApiError, Client, Method, NumberedPage, Secret, decode, encode_component, nullable, to_body};
 
 pub const READ_ACTIONS: &str = "read:actions";
 pub const CREATE_ACTIONS: &str = "create:actions";
 pub const UPDATE_ACTIONS: &str = "update:actions";
 pub const DELETE_ACTIONS: &str = "delete:actions";
+
+/// Reading Actions and bindings.
+pub const READ_SCOPES: Required = Required::new(&[&[READ_ACTIONS]]);
+/// Creating, deploying and testing an Action.
+pub const CREATE_SCOPES: Required = Required::new(&[&[CREATE_ACTIONS]]);
+/// Updating an Action or a trigger's bindings.
+pub const UPDATE_SCOPES: Required = Required::new(&[&[UPDATE_ACTIONS]]);
+pub const DELETE_SCOPES: Required = Required::new(&[&[DELETE_ACTIONS]]);
 
 /// `{id: "post-login", version: "v3"}`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -157,7 +166,7 @@ impl Client {
     /// The Action with exactly this name, if the tenant has one.
     pub fn find_action(&mut self, name: &str) -> Result<Option<Action>, ApiError> {
         let path = format!("/api/v2/actions/actions?actionName={}", encode_component(name));
-        let response = self.request(Method::Get, &path, None).map_err(|e| e.with_scope(READ_ACTIONS))?;
+        let response = self.request_needing(Method::Get, &path, None, READ_SCOPES)?;
         #[derive(Deserialize)]
         struct List {
             #[serde(default, deserialize_with = "nullable")]
@@ -170,28 +179,28 @@ impl Client {
 
     pub fn get_action(&mut self, id: &str) -> Result<Action, ApiError> {
         let path = format!("/api/v2/actions/actions/{}", encode_component(id));
-        let response = self.request(Method::Get, &path, None).map_err(|e| e.with_scope(READ_ACTIONS))?;
+        let response = self.request_needing(Method::Get, &path, None, READ_SCOPES)?;
         decode(format!("GET {path}"), response.body, "an action")
     }
 
     pub fn create_action(&mut self, action: &ActionWrite) -> Result<Action, ApiError> {
         let path = "/api/v2/actions/actions";
         let body = to_body(action)?;
-        let response = self.request(Method::Post, path, Some(&body)).map_err(|e| e.with_scope(CREATE_ACTIONS))?;
+        let response = self.request_needing(Method::Post, path, Some(&body), CREATE_SCOPES)?;
         decode(format!("POST {path}"), response.body, "the created action")
     }
 
     pub fn update_action(&mut self, id: &str, changes: &ActionWrite) -> Result<Action, ApiError> {
         let path = format!("/api/v2/actions/actions/{}", encode_component(id));
         let body = to_body(changes)?;
-        let response = self.request(Method::Patch, &path, Some(&body)).map_err(|e| e.with_scope(UPDATE_ACTIONS))?;
+        let response = self.request_needing(Method::Patch, &path, Some(&body), UPDATE_SCOPES)?;
         decode(format!("PATCH {path}"), response.body, "the updated action")
     }
 
     /// Deploys the Action's current draft; Auth0 accepts this only once it is `built`.
     pub fn deploy_action(&mut self, id: &str) -> Result<Version, ApiError> {
         let path = format!("/api/v2/actions/actions/{}/deploy", encode_component(id));
-        let response = self.request(Method::Post, &path, None).map_err(|e| e.with_scope(CREATE_ACTIONS))?;
+        let response = self.request_needing(Method::Post, &path, None, CREATE_SCOPES)?;
         decode(format!("POST {path}"), response.body, "a version")
     }
 
@@ -201,14 +210,14 @@ impl Client {
     pub fn test_action(&mut self, id: &str, event: &Value) -> Result<Value, ApiError> {
         let path = format!("/api/v2/actions/actions/{}/test", encode_component(id));
         let body = serde_json::json!({ "payload": { "event": event } });
-        let response = self.request(Method::Post, &path, Some(&body)).map_err(|e| e.with_scope(CREATE_ACTIONS))?;
+        let response = self.request_needing(Method::Post, &path, Some(&body), CREATE_SCOPES)?;
         Ok(response.body)
     }
 
     /// Deletes an Action. Auth0 refuses (409) while any trigger binds it.
     pub fn delete_action(&mut self, id: &str) -> Result<(), ApiError> {
         let path = format!("/api/v2/actions/actions/{}", encode_component(id));
-        self.request(Method::Delete, &path, None).map_err(|e| e.with_scope(DELETE_ACTIONS))?;
+        self.request_needing(Method::Delete, &path, None, DELETE_SCOPES)?;
         Ok(())
     }
 
@@ -226,7 +235,7 @@ impl Client {
         self.numbered_pages(
             |page| format!("{base}?page={page}&per_page={PER_PAGE}"),
             PER_PAGE,
-            READ_ACTIONS,
+            READ_SCOPES,
             |call, body| {
                 let page: Page = decode(call, body, "a list of bindings")?;
                 Ok(NumberedPage { items: page.bindings, total: page.total })
@@ -239,7 +248,7 @@ impl Client {
     pub fn update_trigger_bindings(&mut self, trigger: &str, bindings: &[BindingWrite]) -> Result<Vec<Binding>, ApiError> {
         let path = format!("/api/v2/actions/triggers/{}/bindings", encode_component(trigger));
         let body = serde_json::json!({ "bindings": bindings });
-        let response = self.request(Method::Patch, &path, Some(&body)).map_err(|e| e.with_scope(UPDATE_ACTIONS))?;
+        let response = self.request_needing(Method::Patch, &path, Some(&body), UPDATE_SCOPES)?;
         #[derive(Deserialize)]
         struct Written {
             #[serde(default, deserialize_with = "nullable")]

@@ -7,10 +7,30 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::scope::Required;
 use crate::{ApiError, Client, Method, decode, encode_component, nullable, to_body};
 
 pub const READ_CONNECTIONS: &str = "read:connections";
 pub const UPDATE_CONNECTIONS: &str = "update:connections";
+/// Without it, Auth0 leaves `options` out of every connection it shows, a PATCH's answer included.
+pub const READ_CONNECTIONS_OPTIONS: &str = "read:connections_options";
+pub const UPDATE_CONNECTIONS_OPTIONS: &str = "update:connections_options";
+pub const READ_CLIENTS: &str = "read:clients";
+pub const READ_CLIENT_SUMMARY: &str = "read:client_summary";
+
+// What each call needs, per Auth0's Management API spec (auth0-PHP `ConnectionsInterface`;
+// node-auth0 `reference.md` for a client's connections and `types.ts` for `options`).
+
+/// [`Client::get_connection`]: `GET /api/v2/connections/{id}` (`options` shown only with
+/// [`READ_CONNECTIONS_OPTIONS`] besides).
+pub const GET_CONNECTION_SCOPES: Required = Required::new(&[&[READ_CONNECTIONS]]);
+/// [`Client::list_connections`]: `GET /api/v2/connections`.
+pub const LIST_CONNECTIONS_SCOPES: Required = Required::new(&[&[READ_CONNECTIONS]]);
+/// [`Client::client_connections`]: `GET /api/v2/clients/{id}/connections` needs
+/// `read:connections` and any one of `read:clients` or `read:client_summary`.
+pub const CLIENT_CONNECTIONS_SCOPES: Required = Required::new(&[&[READ_CONNECTIONS], &[READ_CLIENTS, READ_CLIENT_SUMMARY]]);
+/// [`Client::update_connection_options`]: `PATCH /api/v2/connections/{id}` with `options`.
+pub const UPDATE_OPTIONS_SCOPES: Required = Required::new(&[&[UPDATE_CONNECTIONS], &[UPDATE_CONNECTIONS_OPTIONS]]);
 
 /// A connection as `GET /api/v2/connections/{id}` shows it (unknown fields ignored).
 #[derive(Debug, Clone, Deserialize)]
@@ -43,7 +63,7 @@ const TAKE: usize = 50;
 impl Client {
     pub fn get_connection(&mut self, id: &str) -> Result<Connection, ApiError> {
         let path = format!("/api/v2/connections/{}", encode_component(id));
-        let response = self.request(Method::Get, &path, None).map_err(|e| e.with_scope(READ_CONNECTIONS))?;
+        let response = self.request_needing(Method::Get, &path, None, GET_CONNECTION_SCOPES)?;
         decode(format!("GET {path}"), response.body, "a connection")
     }
 
@@ -56,19 +76,24 @@ impl Client {
         if let Some(name) = filter.name {
             query.push_str(&format!("&name={}", encode_component(name)));
         }
-        self.checkpoint_pages("/api/v2/connections", &query, "a list of connections")
+        self.checkpoint_pages("/api/v2/connections", &query, ("a list of connections", LIST_CONNECTIONS_SCOPES))
     }
 
     /// The connections enabled for an application (`GET /api/v2/clients/{id}/connections`),
     /// all pages.
     pub fn client_connections(&mut self, client_id: &str) -> Result<Vec<Connection>, ApiError> {
         let path = format!("/api/v2/clients/{}/connections", encode_component(client_id));
-        self.checkpoint_pages(&path, "", "the client's connections")
+        self.checkpoint_pages(&path, "", ("the client's connections", CLIENT_CONNECTIONS_SCOPES))
     }
 
     /// Follows checkpoint paging (`take`, then `from=<next>`) until an answer has no `next`.
     /// An answer that is a plain array (a server that ignores paging) is one whole page.
-    fn checkpoint_pages(&mut self, base: &str, query: &str, expected: &'static str) -> Result<Vec<Connection>, ApiError> {
+    fn checkpoint_pages(
+        &mut self,
+        base: &str,
+        query: &str,
+        (expected, required): (&'static str, Required),
+    ) -> Result<Vec<Connection>, ApiError> {
         #[derive(Deserialize)]
         #[serde(untagged)]
         enum Page {
@@ -87,7 +112,7 @@ impl Client {
             if let Some(from) = &from {
                 path.push_str(&format!("&from={}", encode_component(from)));
             }
-            let response = self.request(Method::Get, &path, None).map_err(|e| e.with_scope(READ_CONNECTIONS))?;
+            let response = self.request_needing(Method::Get, &path, None, required)?;
             match decode(format!("GET {path}"), response.body, expected)? {
                 Page::Whole(connections) => {
                     all.extend(connections);
@@ -107,11 +132,12 @@ impl Client {
     }
 
     /// Replaces the connection's `options` with this whole object (and sends `display_name`
-    /// so that Auth0 keeps it).
+    /// so that Auth0 keeps it). Auth0's answer shows `options` only to a token with
+    /// [`READ_CONNECTIONS_OPTIONS`]: to check the write, read the connection back.
     pub fn update_connection_options(&mut self, id: &str, write: &OptionsWrite<'_>) -> Result<Connection, ApiError> {
         let path = format!("/api/v2/connections/{}", encode_component(id));
         let body = to_body(write)?;
-        let response = self.request(Method::Patch, &path, Some(&body)).map_err(|e| e.with_scope(UPDATE_CONNECTIONS))?;
+        let response = self.request_needing(Method::Patch, &path, Some(&body), UPDATE_OPTIONS_SCOPES)?;
         decode(format!("PATCH {path}"), response.body, "the updated connection")
     }
 }

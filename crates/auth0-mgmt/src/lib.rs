@@ -2,6 +2,8 @@
 //! [`Client::request`] with bounded retries on rate limits, and typed calls on top
 //! ([`actions`]; [`sso`] for self-service SSO tickets; [`connections`] for enterprise
 //! connections and their SAML signing certificates, checked locally by [`certificate`]).
+//! Each typed call declares the scopes it needs ([`scope::Required`], from Auth0's
+//! Management API spec); a 403 names those the token lacks, from Auth0's own answer first.
 //!
 //! Architecture invariant: no token and no secret value ever reaches an error, a `Debug`
 //! output or a log line. Tokens and secrets travel as [`Secret`], whose `Debug` is redacted
@@ -15,6 +17,7 @@ pub mod certificate;
 pub mod connections;
 mod error;
 mod retry;
+pub mod scope;
 pub mod sso;
 
 use std::time::Duration;
@@ -24,6 +27,7 @@ use serde_json::Value;
 
 pub use error::ApiError;
 pub use retry::RetryPolicy;
+use scope::Required;
 
 /// A value that must never be printed: a client secret, a token, an Action's secret value.
 /// Serializes as the plain string (it has to reach Auth0), but `Debug` shows `[redacted]`
@@ -142,6 +146,8 @@ pub struct Client {
     base_url: String,
     retry: RetryPolicy,
     token: Option<Secret>,
+    /// The token's scopes, when the token answer listed them: a 403 names only the others.
+    granted: Option<Vec<String>>,
     requests: u64,
 }
 
@@ -173,6 +179,7 @@ impl Client {
             base_url,
             retry: config.retry,
             token: None,
+            granted: None,
             requests: 0,
         })
     }
@@ -200,32 +207,60 @@ impl Client {
         };
         let body = serde_json::to_value(&body).map_err(|error| ApiError::Config(error.to_string()))?;
         let call = "POST /oauth/token".to_owned();
-        let response = self.send_with_retries(Method::Post, "/oauth/token", Some(&body), &call)?;
+        let response = self.send_with_retries(Method::Post, "/oauth/token", Some(&body), &call, None)?;
         let token = response.body.get("access_token").and_then(Value::as_str).ok_or_else(|| ApiError::Decode {
             call: call.clone(),
             expected: "an access_token",
             found: describe(&response.body),
         })?;
         self.token = Some(Secret::new(token));
-        Ok(TokenInfo {
-            scope: response.body.get("scope").and_then(Value::as_str).map(str::to_owned),
-            expires_in: response.body.get("expires_in").and_then(Value::as_u64),
-        })
+        let scope = response.body.get("scope").and_then(Value::as_str).map(str::to_owned);
+        self.granted = scope.as_deref().map(|scope| scope.split_whitespace().map(str::to_owned).collect());
+        Ok(TokenInfo { scope, expires_in: response.body.get("expires_in").and_then(Value::as_u64) })
     }
 
     /// One call to the Management API with the token: `path` starts with `/api/v2/`.
     /// A 2xx answer is `Ok`; anything else is an [`ApiError`] naming the call.
     pub fn request(&mut self, method: Method, path: &str, body: Option<&Value>) -> Result<Response, ApiError> {
-        self.request_as(method, path, body, &format!("{method} {path}"))
+        self.send_with_token(method, path, body, &format!("{method} {path}"), None)
     }
 
-    /// [`Client::request`], with errors naming the call as `call` says: for a path that holds
-    /// a credential (a ticket id), which must not reach an error.
-    pub(crate) fn request_as(&mut self, method: Method, path: &str, body: Option<&Value>, call: &str) -> Result<Response, ApiError> {
+    /// [`Client::request`] for a typed call, with the scopes it needs: a 403 whose answer names
+    /// none names what the token lacks of these.
+    pub(crate) fn request_needing(
+        &mut self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        required: Required,
+    ) -> Result<Response, ApiError> {
+        self.send_with_token(method, path, body, &format!("{method} {path}"), Some(required))
+    }
+
+    /// [`Client::request_needing`], with errors naming the call as `call` says: for a path
+    /// that holds a credential (a ticket id), which must not reach an error.
+    pub(crate) fn request_as(
+        &mut self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        (call, required): (&str, Required),
+    ) -> Result<Response, ApiError> {
+        self.send_with_token(method, path, body, call, Some(required))
+    }
+
+    fn send_with_token(
+        &mut self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        call: &str,
+        required: Option<Required>,
+    ) -> Result<Response, ApiError> {
         if self.token.is_none() {
             return Err(ApiError::NotAuthenticated { call: call.to_owned() });
         }
-        self.send_with_retries(method, path, body, call)
+        self.send_with_retries(method, path, body, call, required)
     }
 
     fn send_with_retries(
@@ -234,6 +269,7 @@ impl Client {
         path: &str,
         body: Option<&Value>,
         call: &str,
+        required: Option<Required>,
     ) -> Result<Response, ApiError> {
         let mut attempt: u32 = 0;
         loop {
@@ -245,7 +281,7 @@ impl Client {
                     return Err(if status == 429 {
                         ApiError::RateLimited { call: call.to_owned(), tries: attempt }
                     } else {
-                        error::status_error(call, status, &text)
+                        error::status_error(call, status, &text, self.granted.as_deref(), required)
                     });
                 }
                 let wait = self.retry.wait(attempt, &headers, retry::unix_now());
@@ -253,7 +289,7 @@ impl Client {
                 continue;
             }
             if !(200..300).contains(&status) {
-                return Err(error::status_error(call, status, &text));
+                return Err(error::status_error(call, status, &text, self.granted.as_deref(), required));
             }
             let body = if text.trim().is_empty() {
                 Value::Null
@@ -366,14 +402,14 @@ impl Client {
         &mut self,
         path: impl Fn(usize) -> String,
         per_page: usize,
-        scope: &str,
+        required: Required,
         read: impl Fn(String, Value) -> Result<NumberedPage<T>, ApiError>,
         (call, too_many): (String, &'static str),
     ) -> Result<Vec<T>, ApiError> {
         let mut all = Vec::new();
         for page in 0..MAX_LISTED.div_ceil(per_page.max(1)) {
             let path = path(page);
-            let response = self.request(Method::Get, &path, None).map_err(|e| e.with_scope(scope))?;
+            let response = self.request_needing(Method::Get, &path, None, required)?;
             let NumberedPage { items, total } = read(format!("GET {path}"), response.body)?;
             let count = items.len();
             all.extend(items);

@@ -6,12 +6,22 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::scope::Required;
 use crate::{ApiError, Client, Method, NumberedPage, Secret, decode, encode_component, nullable, to_body};
 
 pub const READ_SELF_SERVICE_PROFILES: &str = "read:self_service_profiles";
 pub const CREATE_SSO_ACCESS_TICKETS: &str = "create:sso_access_tickets";
-/// Documented by a third party only (unverified): a 403 names it.
 pub const DELETE_SSO_ACCESS_TICKETS: &str = "delete:sso_access_tickets";
+
+// What each call needs, per Auth0's Management API spec (the scopes its SDKs document for the
+// endpoint: auth0-PHP `SelfServiceProfilesInterface`, auth0-java `SelfServiceProfilesEntity`).
+
+/// [`Client::self_service_profiles`]: `GET /api/v2/self-service-profiles`.
+pub const LIST_PROFILES_SCOPES: Required = Required::new(&[&[READ_SELF_SERVICE_PROFILES]]);
+/// [`Client::create_sso_ticket`]: `POST /api/v2/self-service-profiles/{id}/sso-ticket`.
+pub const CREATE_TICKET_SCOPES: Required = Required::new(&[&[CREATE_SSO_ACCESS_TICKETS]]);
+/// [`Client::revoke_sso_ticket`]: `POST /api/v2/self-service-profiles/{profileId}/sso-ticket/{id}/revoke`.
+pub const REVOKE_TICKET_SCOPES: Required = Required::new(&[&[DELETE_SSO_ACCESS_TICKETS]]);
 
 /// Auth0's bound on `ttl_sec`: 5 days. 0 (or no value) also means 5 days.
 pub const MAX_TTL_SECONDS: u32 = 432_000;
@@ -128,7 +138,7 @@ impl Client {
         self.numbered_pages(
             |page| format!("/api/v2/self-service-profiles?page={page}&per_page={PER_PAGE}&include_totals=true"),
             PER_PAGE,
-            READ_SELF_SERVICE_PROFILES,
+            LIST_PROFILES_SCOPES,
             |call, body| {
                 Ok(match decode(call, body, "a list of self-service profiles")? {
                     Page::Totals { self_service_profiles, total } => NumberedPage { items: self_service_profiles, total },
@@ -142,7 +152,7 @@ impl Client {
     pub fn create_sso_ticket(&mut self, profile_id: &str, request: &TicketRequest) -> Result<Ticket, ApiError> {
         let path = format!("/api/v2/self-service-profiles/{}/sso-ticket", encode_component(profile_id));
         let body = to_body(request)?;
-        let response = self.request(Method::Post, &path, Some(&body)).map_err(|e| e.with_scope(CREATE_SSO_ACCESS_TICKETS))?;
+        let response = self.request_needing(Method::Post, &path, Some(&body), CREATE_TICKET_SCOPES)?;
         decode(format!("POST {path}"), response.body, "a ticket")
     }
 
@@ -155,7 +165,7 @@ impl Client {
             encode_component(ticket_id.expose())
         );
         let call = format!("POST /api/v2/self-service-profiles/{}/sso-ticket/[ticket]/revoke", encode_component(profile_id));
-        self.request_as(Method::Post, &path, None, &call).map_err(|e| e.with_scope(DELETE_SSO_ACCESS_TICKETS))?;
+        self.request_as(Method::Post, &path, None, (&call, REVOKE_TICKET_SCOPES))?;
         Ok(())
     }
 }

@@ -26,7 +26,7 @@ use serde_json::{Value, json};
 pub const CLIENT_ID: &str = "mock-client-id";
 pub const CLIENT_SECRET: &str = "mock-client-secret-5f1e0c";
 /// Every scope the mock knows; a fresh mock grants them all.
-pub const ALL_SCOPES: [&str; 11] = [
+pub const ALL_SCOPES: [&str; 13] = [
     "read:actions",
     "create:actions",
     "update:actions",
@@ -38,6 +38,8 @@ pub const ALL_SCOPES: [&str; 11] = [
     "update:connections",
     "read:connections_options",
     "update:connections_options",
+    "read:clients",
+    "read:client_summary",
 ];
 
 /// The Node script that runs an Action for `POST /actions/actions/{id}/test`.
@@ -657,22 +659,25 @@ fn route(state: &mut State, request: &Request) -> Answer {
         return Answer::error(401, "Invalid token");
     }
     let segments: Vec<&str> = api.split('/').collect();
-    let scope = match (method, segments.as_slice()) {
-        ("GET", ["self-service-profiles", ..]) => "read:self_service_profiles",
-        ("POST", ["self-service-profiles", _, "sso-ticket"]) => "create:sso_access_tickets",
-        ("POST", ["self-service-profiles", _, "sso-ticket", _, "revoke"]) => "delete:sso_access_tickets",
-        ("GET", ["connections", ..] | ["clients", _, "connections"]) => "read:connections",
-        ("PATCH", ["connections", _]) => "update:connections",
-        ("GET", _) => "read:actions",
+    // Each endpoint's scopes as Auth0's Management API spec gives them: every group needed,
+    // any one scope of each.
+    let needs: &[&[&str]] = match (method, segments.as_slice()) {
+        ("GET", ["self-service-profiles", ..]) => &[&["read:self_service_profiles"]],
+        ("POST", ["self-service-profiles", _, "sso-ticket"]) => &[&["create:sso_access_tickets"]],
+        ("POST", ["self-service-profiles", _, "sso-ticket", _, "revoke"]) => &[&["delete:sso_access_tickets"]],
+        ("GET", ["clients", _, "connections"]) => &[&["read:connections"], &["read:clients", "read:client_summary"]],
+        ("GET", ["connections", ..]) => &[&["read:connections"]],
+        ("PATCH", ["connections", _]) => &[&["update:connections"]],
+        ("GET", _) => &[&["read:actions"]],
         ("POST", ["actions", "actions"])
         | ("POST", ["actions", "actions", _, "deploy"])
-        | ("POST", ["actions", "actions", _, "test"]) => "create:actions",
-        ("PATCH", _) => "update:actions",
-        ("DELETE", _) => "delete:actions",
-        _ => "",
+        | ("POST", ["actions", "actions", _, "test"]) => &[&["create:actions"]],
+        ("PATCH", _) => &[&["update:actions"]],
+        ("DELETE", _) => &[&["delete:actions"]],
+        _ => &[],
     };
-    if !scope.is_empty() && !state.scopes.iter().any(|s| s == scope) {
-        return Answer::error(403, &format!("Insufficient scope, expected any of: {scope}"));
+    if !needs.iter().all(|group| group.iter().any(|scope| state.scopes.iter().any(|s| s == scope))) {
+        return Answer::error(403, &insufficient_scope(needs));
     }
     let body: Value = if request.body.is_empty() { Value::Null } else { parse_body(&request.body) };
     if let Some(answer) = sso::route(state, request, &segments, &body) {
@@ -690,6 +695,25 @@ fn route(state: &mut State, request: &Request) -> Answer {
         ("PATCH", ["actions", "triggers", "post-login", "bindings"]) => patch_bindings(state, &body),
         ("GET", ["actions", "triggers", trigger, "bindings"]) => get_other_bindings(state, trigger, request),
         _ => Answer::error(404, "Not Found"),
+    }
+}
+
+/// Auth0's 403 message for a requirement, whole (not only what is missing), in its two forms:
+/// "Insufficient scope, expected any of: a, b" for one group, and "Insufficient scope;
+/// expected: a and any of: b or c." for several.
+fn insufficient_scope(needs: &[&[&str]]) -> String {
+    match needs {
+        [one] => format!("Insufficient scope, expected any of: {}", one.join(", ")),
+        several => {
+            let parts: Vec<String> = several
+                .iter()
+                .map(|group| match group {
+                    [one] => (*one).to_owned(),
+                    any => format!("any of: {}", any.join(" or ")),
+                })
+                .collect();
+            format!("Insufficient scope; expected: {}.", parts.join(" and "))
+        }
     }
 }
 

@@ -1,7 +1,8 @@
 //! The mock's self-service SSO and connections endpoints, with Auth0's documented semantics:
 //! unknown ticket keys refused, ticket URLs that hold the ticket id, revocation that answers
 //! 202 whatever the id, checkpoint paging, a PATCH that replaces `options` whole, a
-//! `display_name` that falls back to `name`, and `cert`, `expires`, `subject` and
+//! `display_name` that falls back to `name`, `options` shown (a PATCH's answer included) only
+//! to a token with `read:connections_options`, and `cert`, `expires`, `subject` and
 //! `thumbprints` recomputed from `signingCert` (with a fault that records a wrong thumbprint).
 //!
 //! Its certificate reading is its own (x509-cert and sha1 directly), not the client's, so the
@@ -146,7 +147,8 @@ impl State {
         id
     }
 
-    /// Auth0 shows `options` only to a token with `read:connections_options`.
+    /// Auth0 shows `options` only to a token with `read:connections_options`, in every answer
+    /// (node-auth0 `types.ts`: without it "you will not be able to review the updated object").
     fn can_read_options(&self) -> bool {
         self.scopes.iter().any(|s| s == "read:connections_options")
     }
@@ -282,6 +284,7 @@ fn patch_connection(state: &mut State, id: &str, body: &Value) -> Answer {
         return Answer::error(403, "Insufficient scope, expected any of: update:connections_options");
     }
     let corrupt = state.corrupt_thumbprints > 0;
+    let can_read_options = state.can_read_options();
     let Some(connection) = state.connections.iter_mut().find(|c| c.id == id) else { return not_found(id) };
     let mut next = connection.clone();
     // Auth0 replaces `options` whole and resets an omitted display_name to the name.
@@ -294,7 +297,7 @@ fn patch_connection(state: &mut State, id: &str, body: &Value) -> Answer {
         }
     }
     *connection = next;
-    let view = connection.view(true);
+    let view = connection.view(can_read_options);
     if corrupt && object.contains_key("options") {
         state.corrupt_thumbprints -= 1;
     }

@@ -334,6 +334,30 @@ fn revoke(args: RevokeArgs) -> anyhow::Result<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use auth0_mgmt::scope::Scopes;
+
+    /// What each command needs: the scopes of the calls it makes, from each call's constant.
+    fn command_scopes() -> [(&'static str, Scopes); 4] {
+        use auth0_mgmt::connections::{CLIENT_CONNECTIONS_SCOPES, GET_CONNECTION_SCOPES, LIST_CONNECTIONS_SCOPES};
+        use auth0_mgmt::sso::{CREATE_TICKET_SCOPES, LIST_PROFILES_SCOPES, REVOKE_TICKET_SCOPES};
+        [
+            ("create", Scopes::all_of(&[LIST_PROFILES_SCOPES, CREATE_TICKET_SCOPES])),
+            // By id a GET; by name a listing filtered by name, then a GET.
+            ("edit --connection", Scopes::all_of(&[LIST_PROFILES_SCOPES, LIST_CONNECTIONS_SCOPES, GET_CONNECTION_SCOPES, CREATE_TICKET_SCOPES])),
+            ("edit --for-client", Scopes::all_of(&[LIST_PROFILES_SCOPES, CLIENT_CONNECTIONS_SCOPES, CREATE_TICKET_SCOPES])),
+            ("revoke", Scopes::all_of(&[LIST_PROFILES_SCOPES, REVOKE_TICKET_SCOPES])),
+        ]
+    }
+
+    #[test]
+    fn the_readme_lists_each_commands_scopes_as_its_calls_declare_them() {
+        let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+        for (command, scopes) in command_scopes() {
+            let cells: Vec<String> = scopes.groups().map(|group| group.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(" or ")).collect();
+            let row = format!("| `sso-ticket {command}` | {} |", cells.join(", "));
+            assert!(readme.lines().any(|line| line == row), "README.md should hold the row\n{row}");
+        }
+    }
 
     #[test]
     fn organization_specs() {

@@ -248,6 +248,72 @@ fn a_ticket_is_revoked_by_its_url_without_printing_it_and_429s_are_waited_out() 
     assert!(out.stderr.contains("sso-ticket/[ticket]/revoke"), "{}", out.stderr);
 }
 
+/// A command's scopes as the README's table lists them: groups, any one scope of each.
+fn readme_scopes(command: &str) -> Vec<Vec<String>> {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let prefix = format!("| `sso-ticket {command}` | ");
+    let line = readme.lines().find(|l| l.starts_with(&prefix)).unwrap_or_else(|| panic!("no README row for sso-ticket {command}"));
+    let cell = line.strip_prefix(&prefix).unwrap().trim_end_matches(" |");
+    cell.split(", ").map(|group| group.split(" or ").map(|s| s.trim_matches('`').to_owned()).collect()).collect()
+}
+
+/// One scope of each group: the `pick`th of a group, or its last; `skip` leaves a group out.
+fn grant(groups: &[Vec<String>], pick: usize, skip: Option<usize>) -> Vec<String> {
+    let chosen = groups.iter().enumerate().filter(|(i, _)| Some(*i) != skip);
+    chosen.map(|(_, group)| group.get(pick).or(group.last()).unwrap().clone()).collect()
+}
+
+/// What a 403's hint says the client needs (after Auth0's own message), from standard error.
+fn needs(stderr: &str) -> &str {
+    let (_, hint) = stderr.split_once("; the client needs ").unwrap_or_else(|| panic!("no hint in: {stderr}"));
+    hint.split_once(" (Applications > APIs").unwrap_or_else(|| panic!("no hint end in: {stderr}")).0
+}
+
+#[test]
+fn each_ticket_command_runs_with_exactly_the_readmes_scopes_and_a_403_names_only_the_one_left_out() {
+    let (mock, wanted) = tenant_with_client_connections();
+    let commands: [(&str, Vec<&str>); 5] = [
+        ("create", vec!["sso-ticket", "create", "--enable-client", "cli_LoginApp"]),
+        ("edit --connection", vec!["sso-ticket", "edit", "--connection", "acme-saml"]),
+        ("edit --connection", vec!["sso-ticket", "edit", "--connection", &wanted]),
+        ("edit --for-client", vec!["sso-ticket", "edit", "--for-client", "cli_LoginApp"]),
+        ("revoke", vec!["sso-ticket", "revoke", "tkt0000unknown"]),
+    ];
+    for (command, args) in &commands {
+        let groups = readme_scopes(command);
+        // Each alternative of an any-of group on its own is enough.
+        for pick in 0..2 {
+            let scopes = grant(&groups, pick, None);
+            mock.set_scopes(&scopes.iter().map(String::as_str).collect::<Vec<_>>());
+            let out = run(&mock, args);
+            assert_eq!(out.code, 0, "{args:?} with {scopes:?}: {}", out.stderr);
+        }
+        for (left_out, group) in groups.iter().enumerate() {
+            let scopes = grant(&groups, 0, Some(left_out));
+            mock.set_scopes(&scopes.iter().map(String::as_str).collect::<Vec<_>>());
+            let out = run(&mock, args);
+            assert_eq!(out.code, 1, "{args:?} without {group:?}: {}", out.stderr);
+            let expected = match group.as_slice() {
+                [one] => format!("the scope {one}"),
+                several => format!("one of the scopes {}", several.join(" or ")),
+            };
+            assert_eq!(needs(&out.stderr), expected, "{args:?}: {}", out.stderr);
+        }
+    }
+}
+
+#[test]
+fn an_edit_for_client_without_read_clients_names_read_clients_or_read_client_summary_and_not_read_connections() {
+    let (mock, _) = tenant_with_client_connections();
+    mock.set_scopes(&["read:self_service_profiles", "read:connections", "create:sso_access_tickets"]);
+    let out = run(&mock, &["sso-ticket", "edit", "--for-client", "cli_LoginApp"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("Auth0 answered 403 (Forbidden): Insufficient scope; expected: read:connections and any of: read:clients or read:client_summary."), "{}", out.stderr);
+    assert_eq!(needs(&out.stderr), "one of the scopes read:clients or read:client_summary", "{}", out.stderr);
+    assert!(!needs(&out.stderr).contains("read:connections"), "{}", out.stderr);
+    assert!(mock.tickets().is_empty());
+}
+
 // ---------------------------------------------------------------------------------------
 // SAML certificates
 
@@ -351,6 +417,10 @@ fn a_rotation_sends_the_whole_options_back_checks_the_thumbprint_and_keeps_a_pri
     use base64::Engine as _;
     expected["signingCert"] = json!(base64::engine::general_purpose::STANDARD.encode(next_pem.as_bytes()));
     assert_eq!(sent["options"], Value::Object(expected));
+    // The check reads the connection back with a GET after the PATCH, not from its answer.
+    let calls: Vec<(String, String)> = mock.requests().into_iter().map(|r| (r.method, r.path)).collect();
+    let patched = calls.iter().rposition(|(method, _)| method == "PATCH").unwrap();
+    assert_eq!(calls.get(patched + 1), Some(&("GET".to_owned(), format!("/api/v2/connections/{id}"))), "{calls:?}");
     let after = mock.connection(&id).unwrap();
     assert_eq!(after["options"]["thumbprints"], json!([NEXT_SHA1]));
     assert_eq!(after["options"]["signing_key"], before["options"]["signing_key"]);
