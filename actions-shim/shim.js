@@ -1,17 +1,23 @@
 'use strict';
-// Auth0 post-login Action: the shim around the Actions' WebAssembly module (actions-shim/shim.js).
+// An Auth0 Action: the shim around one Action's WebAssembly module (actions-shim/shim.js).
 // The module decides; this file only feeds it the event and applies what it asks for:
-// - at load: decode and compile the inlined module once; if that fails, every login logs one
-//   line and proceeds;
-// - per login: pass only the event's paths and secrets the decision reads (never the M2M
-//   client secret) and Date.now(); apply the effects it returns to `api`, in order;
+// - at load: decode and compile the inlined module once; if that fails, every execution logs
+//   one line and proceeds;
+// - per execution: pass only the event's paths and secrets the decision reads (never the M2M
+//   client secret) and Date.now(); apply the effects it returns to `api`, in order, each once;
+// - a call whose answer the decision reads (api.cache.get, api.redirect.encodeToken, ...):
+//   make it on the real `api`, then run the decision again with the answers so far (the
+//   module stays pure and imports nothing); the effects it repeats are not applied again;
 // - a Management API effect: a client-credentials token (cached in api.cache), then the
 //   request, with a per-request timeout, a total budget and bounded retries;
 // - nothing here throws: each failure is one log line, and the login proceeds.
-// `runner bundle` fills in the four __PLACEHOLDERS__ and drops whole-line comments.
+// `runner bundle` fills in the four __PLACEHOLDERS__ and drops whole-line comments, and the
+// lines between `// @management_api {` and `// @management_api }` when the Action declares
+// no Management API (so each code.js carries only what its Action uses).
 
 const zlib = require('zlib');
 
+// { name, export, trigger, handlers }: the Action, as its module describes it.
 const ACTION = __ACTION__;
 const MODULE_SHA256 = '__MODULE_SHA256__';
 // The module, brotli-compressed, then in base64 (which Node decodes natively).
@@ -20,10 +26,14 @@ const MODULE = '__MODULE__';
 // The shim's own log lines carry this tag; lines without it are the module's.
 const TAG = `${ACTION.name} [shim]: `;
 
+// @management_api {
 // One Management API effect: a request may take timeoutMs, all of them with their waits
 // budgetMs; a 429, a 5xx or a network error is retried `retries` times, after the wait the
 // answer names (Retry-After, x-ratelimit-reset) or backoffMs doubled per attempt.
 const POLICY = { timeoutMs: 3000, budgetMs: 8000, retries: 3, backoffMs: 300 };
+// @management_api }
+// How many answers one execution may ask for (each a run of the decision).
+const MAX_ANSWERS = 64;
 // Set only by tests (see the end of this file): a local base URL and smaller times.
 let testing = null;
 
@@ -37,26 +47,77 @@ try {
   loadError = `the module could not be loaded (${short(error)})`;
 }
 
-exports.onExecutePostLogin = async (event, api) => {
+// exports.onExecutePostLogin (and onContinuePostLogin), onExecuteCredentialsExchange, ...:
+// handler number N + 1 of the module is the Action's N-th handler.
+ACTION.handlers.forEach((handler, index) => {
+  exports[handler] = async (event, api) => execute(index + 1, event, api);
+});
+
+async function execute(handler, event, api) {
   try {
     if (loadError) return log(`${TAG}not run, login proceeds: ${loadError}`);
-    const answer = decide(event);
-    if (answer.error) {
-      return log(`${TAG}not run, login proceeds: module refused the event (${answer.error.code}): ${answer.error.message}`, event);
+    const input = PROJECT(event);
+    const now = Date.now();
+    let answers = '';
+    let applied = 0;
+    for (let round = 0; round <= MAX_ANSWERS; round++) {
+      const answer = call(handler, input, answers, now);
+      if (answer.error) {
+        return log(`${TAG}not run, login proceeds: module refused the event (${answer.error.code}): ${answer.error.message}`, event);
+      }
+      const { effects, pending } = answer;
+      let asked;
+      for (; applied < effects.length; applied++) {
+        const effect = effects[applied];
+        if (applied === pending) asked = await answerOf(effect, event, api);
+        else if (!(await perform(effect, event, api))) return;
+      }
+      if (pending === undefined) return;
+      if (asked === undefined) return log(`${TAG}internal error, login proceeds: the module asked again for an answer it was given`, event);
+      const entry = JSON.stringify({ effect: pending, ...asked });
+      answers = answers ? `${answers.slice(0, -1)},${entry}]` : `[${entry}]`;
     }
-    for (const effect of answer.effects) {
-      if (typeof effect.api === 'string') callApi(api, effect.api, effect.args);
-      else if (typeof effect.log === 'string') log(effect.log);
-      else if (effect.management_api) log(`${TAG}Management API ${await managementApi(effect.management_api, event, api)}`, event);
-    }
+    log(`${TAG}not run further, login proceeds: the module asked for more than ${MAX_ANSWERS} answers`, event);
   } catch (error) {
     log(`${TAG}internal error, login proceeds: ${short(error)}`, event);
   }
-};
+}
 
-// Runs the decision: only the paths it reads cross into the module.
-function decide(event) {
-  return call(PROJECT(event), Date.now());
+// Applies an effect whose answer the decision does not read; false when it threw (nothing
+// after it runs, as in an Action that throws, but the login proceeds).
+async function perform(effect, event, api) {
+  if (typeof effect.api === 'string') {
+    try {
+      callApi(api, effect.api, effect.args);
+    } catch (error) {
+      log(`${TAG}internal error, login proceeds: api.${effect.api} threw (${short(error)}); nothing after it ran`, event);
+      return false;
+    }
+  } else if (typeof effect.log === 'string') {
+    log(effect.log);
+// @management_api {
+  } else if (effect.management_api) {
+    log(`${TAG}Management API ${(await managementApi(effect.management_api, event, api)).line}`, event);
+// @management_api }
+  }
+  return true;
+}
+
+// Makes the call whose answer the decision reads: { returns } or { throws }.
+async function answerOf(effect, event, api) {
+// @management_api {
+  if (effect.management_api) {
+    const done = await managementApi(effect.management_api, event, api);
+    log(`${TAG}Management API ${done.line}`, event);
+    return { returns: { status: done.status, body: done.body } };
+  }
+// @management_api }
+  try {
+    const value = callApi(api, effect.api, effect.args);
+    return { returns: value === undefined ? null : value };
+  } catch (error) {
+    return { throws: short(error) };
+  }
 }
 
 // The module's input for an event: a function `runner bundle` writes from the paths the
@@ -98,27 +159,24 @@ const NEEDS_ESCAPE = /[\u0000-\u001f"\\\ud800-\udfff]/;
 const NO_EFFECTS_TEXT = '{"effects":[]}';
 const NO_EFFECTS = Object.freeze({ effects: Object.freeze([]) });
 
-// One call through the module's ABI (crates/actions-wasm/src/abi.rs). One instance serves
-// every login; after a trap it is dropped, as its state cannot be trusted. `wasm.bytes` is a
-// Buffer over the instance's memory, made again when the memory grows (its old buffer is
-// then detached).
-function call(text, now) {
+// One run of a handler through the module's ABI (crates/auth0-actions/src/abi.rs). One
+// instance serves every execution; after a trap it is dropped, as its state cannot be
+// trusted. `wasm.bytes` is a Buffer over the instance's memory, made again when the memory
+// grows (its old buffer is then detached).
+function call(handler, text, answers, now) {
   if (!wasm.instance) wasm.instance = new WebAssembly.Instance(wasm.module, {});
   const w = wasm.instance.exports;
   try {
-    // Room for the worst case (3 UTF-8 bytes per UTF-16 unit), so the text is encoded once,
-    // straight into the module's memory, and not measured first.
-    const room = text.length * 3;
-    const ptr = w.alloc(room);
-    if (ptr === 0) throw new Error('module out of memory');
-    const length = bytesOf(w).write(text, ptr, room, 'utf8');
-    const answer = w[ACTION.export](ptr, length, now) >>> 0;
+    const input = write(w, text);
+    const given = answers ? write(w, answers) : { ptr: 0, room: 0, length: 0 };
+    const answer = w[ACTION.export](handler, input.ptr, input.length, given.ptr, given.length, now) >>> 0;
     if (answer === 0) throw new Error('module out of memory');
     const bytes = bytesOf(w);
     const n = bytes.readUInt32LE(answer);
     const result = bytes.toString('utf8', answer + 4, answer + 4 + n);
     w.dealloc(answer, 4 + n);
-    w.dealloc(ptr, room);
+    if (given.ptr !== 0) w.dealloc(given.ptr, given.room);
+    w.dealloc(input.ptr, input.room);
     return result === NO_EFFECTS_TEXT ? NO_EFFECTS : JSON.parse(result);
   } catch (error) {
     wasm.instance = null;
@@ -127,13 +185,22 @@ function call(text, now) {
   }
 }
 
+// Writes `text` into the module's memory. Room for the worst case (3 UTF-8 bytes per UTF-16
+// unit), so the text is encoded once, straight into memory, and not measured first.
+function write(w, text) {
+  const room = Math.max(text.length * 3, 1);
+  const ptr = w.alloc(room);
+  if (ptr === 0) throw new Error('module out of memory');
+  return { ptr, room, length: bytesOf(w).write(text, ptr, room, 'utf8') };
+}
+
 function bytesOf(w) {
   if (!wasm.bytes || wasm.bytes.buffer !== w.memory.buffer) wasm.bytes = Buffer.from(w.memory.buffer);
   return wasm.bytes;
 }
 
-// `api.user.setAppMetadata(...args)` for the path "user.setAppMetadata"; paths are split
-// once (the module names a handful).
+// `api.user.setAppMetadata(...args)` for the path "user.setAppMetadata", and what it
+// returns; paths are split once (an Action names a handful).
 const API_PATHS = new Map();
 function callApi(api, path, args) {
   let names = API_PATHS.get(path);
@@ -141,14 +208,19 @@ function callApi(api, path, args) {
   const method = names[names.length - 1];
   let target = api;
   for (let i = 0; i < names.length - 1 && target != null; i++) target = target[names[i]];
-  if (target == null || typeof target[method] !== 'function') return log(`${TAG}api.${path} missing, skipped`);
-  target[method](...args);
+  if (target == null || typeof target[method] !== 'function') {
+    log(`${TAG}api.${path} missing, skipped`);
+    return undefined;
+  }
+  return target[method](...args);
 }
 
-// Performs one request; returns how it went, the end of a log line.
+// @management_api {
+// Performs one request: { line } (how it went, the end of a log line), and the answer's
+// { status, body } (status 0 when none came; body parsed when it is JSON).
 async function managementApi(request, event, api) {
   const { domain, clientId, clientSecret } = event.secrets || {};
-  if (!domain || !clientId || !clientSecret) return 'not sent: set the secrets domain, clientId, clientSecret';
+  if (!domain || !clientId || !clientSecret) return { line: 'not sent: set the secrets domain, clientId, clientSecret', status: 0, body: null };
   const policy = { ...POLICY, ...testing };
   const host = String(domain).replace(/^https?:\/\//, '').replace(/\/+$/, '');
   const base = (testing && testing.baseUrl) || `https://${host}`;
@@ -165,14 +237,16 @@ async function managementApi(request, event, api) {
         client_secret: clientSecret,
         audience: `https://${host}/api/v2/`,
       });
-      if (got.error || got.status !== 200) return `failed: token request ${outcome(got, run)}`;
+      if (got.error || got.status !== 200) return { line: `failed: token request ${outcome(got, run)}`, status: 0, body: null };
       let body;
       try {
         body = JSON.parse(got.text);
       } catch {
         body = null;
       }
-      if (!body || typeof body.access_token !== 'string') return `failed: token answer is not JSON with an access_token (${run.requests} request(s))`;
+      if (!body || typeof body.access_token !== 'string') {
+        return { line: `failed: token answer is not JSON with an access_token (${run.requests} request(s))`, status: 0, body: null };
+      }
       token = body.access_token;
       // Kept a minute less than the token lives, at most 24 h, if under 4 KB.
       const ttl = Math.min(Number(body.expires_in) * 1000, 86400_000) - 60_000;
@@ -187,7 +261,17 @@ async function managementApi(request, event, api) {
       continue;
     }
     const done = got.status >= 200 && got.status < 300;
-    return `${done ? 'done' : 'failed'}: ${request.method} ${outcome(got, run)}, ${via}`;
+    return { line: `${done ? 'done' : 'failed'}: ${request.method} ${outcome(got, run)}, ${via}`, status: got.status || 0, body: parsed(got.text) };
+  }
+}
+
+// An answer's body: JSON when it is, else its text, and null when empty.
+function parsed(text) {
+  if (!text) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
   }
 }
 
@@ -246,6 +330,7 @@ function errorCode(text) {
     return '';
   }
 }
+// @management_api }
 
 // One console.log line of at most 256 characters, with every secret value of `event` masked.
 function log(line, event) {
@@ -264,12 +349,14 @@ function short(error) {
 // Test-only hook, under a symbol and not enumerable, so that nothing in Auth0 reaches it by
 // accident: configure({ baseUrl, timeoutMs, budgetMs, retries, backoffMs }) replaces the
 // Management API base URL and the policy (null restores production); memoryBytes() is the
-// size of the module instance's memory; project(event) is the module's input for an event.
+// size of the module instance's memory; project(event) is the module's input for an event;
+// action is the Action as the module describes it (name, export, trigger, handlers).
 Object.defineProperty(exports, Symbol.for('auth0-actions-rs.shim.testing'), {
   value: Object.freeze({
     configure: (overrides) => { testing = overrides || null; },
     memoryBytes: () => (wasm && wasm.instance ? wasm.instance.exports.memory.buffer.byteLength : 0),
     moduleSha256: MODULE_SHA256,
     project: (event) => PROJECT(event),
+    action: ACTION,
   }),
 });

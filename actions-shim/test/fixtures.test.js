@@ -6,7 +6,7 @@
 const assert = require('node:assert/strict');
 const { after, before, test } = require('node:test');
 
-const { DUMMY_SECRETS, fixtureEvent, fixtures, loadBundle, runBundle, startTenant } = require('./harness');
+const { continuationEvent, fixtureEvent, fixtures, loadBundle, runBundle, startTenant, withManagementSecrets } = require('./harness');
 
 const cases = fixtures();
 let tenant;
@@ -23,14 +23,20 @@ test('test-events/ holds single-Action fixtures', () => {
 for (const { file, fixture } of cases) {
   test(`${file}: ${fixture.description || ''}`, async () => {
     const bundle = loadBundle(fixture.action);
-    const event = fixtureEvent(fixture);
-    if (fixture.action === 'Set_Default_Member_Role') {
-      // The Management API goes to the local tenant: give the M2M secrets where absent.
-      event.secrets = { ...DUMMY_SECRETS, ...(event.secrets || {}) };
-    }
+    // The Management API goes to the local tenant: give the M2M secrets where absent.
+    const event = withManagementSecrets(fixture.action, fixtureEvent(fixture));
     const nowMs = fixture.now === undefined ? undefined : Date.parse(fixture.now);
-    const { record, lines } = await runBundle(bundle, event, { nowMs, tenant });
+    const { record, lines, api } = await runBundle(bundle, event, { nowMs, tenant, answers: fixture.answers });
     assert.deepEqual(record, fixture.expect);
+    assert.equal(api.unanswered(), 0, 'every answer of the fixture was asked for');
+    if (fixture.continue) {
+      const resumed = fixture.continue;
+      const later = resumed.now === undefined ? nowMs : Date.parse(resumed.now);
+      const handler = bundle[Symbol.for('auth0-actions-rs.shim.testing')].action.handlers[1];
+      assert.ok(handler, `${fixture.action} has a continuation handler`);
+      const after = await runBundle(bundle, continuationEvent(event, fixture), { nowMs: later, tenant, handler, answers: resumed.answers });
+      assert.deepEqual(after.record, resumed.expect);
+    }
     // The shim's own lines: at most one per Management API request, and never a secret.
     const requests = fixture.expect.filter((effect) => effect.management_api).length;
     const shimLines = lines.filter((line) => line.includes(' [shim]: '));

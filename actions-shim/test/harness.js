@@ -9,6 +9,7 @@
 //   request `POST /oauth/token` is the shim's own and left out);
 // - `{log}`: a console.log line, except the shim's own, which carry "<Action> [shim]: ".
 
+const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const http = require('node:http');
 const path = require('node:path');
@@ -17,15 +18,30 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const DIST = path.join(ROOT, 'dist');
 const FIXTURES = path.join(ROOT, 'test-events');
 const TESTING = Symbol.for('auth0-actions-rs.shim.testing');
-// Every Action the build bundled (`runner bundle` writes one folder per entry of the Rust
-// table), so a new Action is tested here without a change.
-const ACTIONS = fs.existsSync(DIST)
-  ? fs.readdirSync(DIST).filter((name) => fs.existsSync(path.join(DIST, name, 'manifest.json'))).sort()
-  : [];
+// Every Action the build bundled, at any depth of dist/ (`runner build` writes one folder
+// per Action of each crate), by name: a new Action is tested here without a change.
+const FOLDERS = new Map();
+(function walk(dir) {
+  if (!fs.existsSync(dir)) return;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const full = path.join(dir, entry.name);
+    if (!entry.isDirectory()) continue;
+    if (fs.existsSync(path.join(full, 'manifest.json'))) FOLDERS.set(entry.name, full);
+    else walk(full);
+  }
+})(DIST);
+const ACTIONS = [...FOLDERS.keys()];
 if (ACTIONS.length === 0) throw new Error(`no bundles in ${DIST}: run \`cargo xtask build\` first`);
 
 function bundlePath(name) {
-  return path.join(DIST, name, 'code.js');
+  const folder = FOLDERS.get(name);
+  if (!folder) throw new Error(`no bundle of ${name} under ${DIST}: run \`cargo xtask build\` first`);
+  return path.join(folder, 'code.js');
+}
+
+// The Action as its manifest describes it: { name, trigger, handlers, secrets, management_api, ... }.
+function manifestOf(name) {
+  return JSON.parse(fs.readFileSync(path.join(path.dirname(bundlePath(name)), 'manifest.json'), 'utf8'));
 }
 
 // A fresh copy of a bundle, as Auth0 loads it (module-level code runs again).
@@ -70,41 +86,66 @@ function fixtureEvent(fixture) {
   return event;
 }
 
-// A fake `api` whose every method call is pushed on `record` as { api: path, args }, and an
-// api.cache that keeps entries in a Map (its calls are not recorded).
-function fakeApi(record, cache = new Map()) {
+// The namespaces of every trigger's `api`.
+const NAMESPACES = [
+  'access', 'accessToken', 'authentication', 'idToken', 'multifactor', 'prompt', 'redirect', 'refreshToken', 'rules',
+  'samlResponse', 'session', 'transaction', 'user', 'validation',
+];
+
+// A fake `api` whose every method call is pushed on `record` as { api: path, args }. A call
+// the fixture answers (the next of `answers`, a fixture's "answers": { api, args?, returns |
+// throws }) returns or throws that answer. api.cache keeps entries in a Map; its calls are
+// recorded too, except the shim's own for its Management API token (keys "m2m-token:...").
+function fakeApi(record, cache = new Map(), answers = []) {
+  const queue = [...answers];
+  const answered = (path, args) => {
+    const next = queue[0];
+    if (!next || next.api !== path) return { none: true };
+    queue.shift();
+    if (next.args !== undefined) assert.deepEqual(args, next.args, `the answer of api.${path} is for other arguments`);
+    if (next.throws !== undefined) throw new Error(next.throws);
+    return { value: next.returns === null ? undefined : next.returns };
+  };
   const calls = (prefix) =>
     new Proxy({}, {
       get(_, method) {
         return (...args) => {
-          record.push({ api: `${prefix}.${String(method)}`, args: structuredClone(args) });
+          const path = `${prefix}.${String(method)}`;
+          record.push({ api: path, args: structuredClone(args) });
+          const answer = answered(path, args);
+          return answer.none ? undefined : answer.value;
         };
       },
     });
-  return {
-    user: calls('user'),
-    idToken: calls('idToken'),
-    accessToken: calls('accessToken'),
-    access: calls('access'),
-    multifactor: calls('multifactor'),
-    redirect: calls('redirect'),
-    cache: fakeCache(cache),
-  };
+  const api = Object.fromEntries(NAMESPACES.map((name) => [name, calls(name)]));
+  api.cache = fakeCache(cache, record, answered);
+  api.unanswered = () => queue.length;
+  return api;
 }
 
-function fakeCache(map) {
+function fakeCache(map, record = [], answered = () => ({ none: true })) {
+  const own = (key) => String(key).startsWith('m2m-token:');
   const cache = {
     map,
     sets: [],
-    get: (key) => map.get(key),
-    set: (key, value, options = {}) => {
-      cache.sets.push({ key, value, options });
-      map.set(key, { value, expires_at: options.expires_at });
-      return { type: 'success' };
+    get: (key) => {
+      if (own(key)) return map.get(key);
+      record.push({ api: 'cache.get', args: [key] });
+      const answer = answered('cache.get', [key]);
+      return answer.none ? map.get(key) : answer.value;
+    },
+    set: (key, value, options) => {
+      if (!own(key)) record.push({ api: 'cache.set', args: options === undefined ? [key, value] : [key, value, options] });
+      const answer = own(key) ? { none: true } : answered('cache.set', [key, value]);
+      cache.sets.push({ key, value, options: options || {} });
+      map.set(key, { value, expires_at: (options || {}).expires_at });
+      return answer.none ? { type: 'success' } : answer.value;
     },
     delete: (key) => {
+      if (!own(key)) record.push({ api: 'cache.delete', args: [key] });
+      const answer = own(key) ? { none: true } : answered('cache.delete', [key]);
       map.delete(key);
-      return { type: 'success' };
+      return answer.none ? { type: 'success' } : answer.value;
     },
   };
   return cache;
@@ -192,25 +233,41 @@ function defaultAnswer(request) {
 // Dummy credentials for the fixtures' Set_Default_Member_Role events, where they lack them.
 const DUMMY_SECRETS = { domain: 'tenant.example.test', clientId: 'dummy-client-id', clientSecret: 'dummy-client-secret-never-logged' };
 
-// Runs one bundle on one event, returning { record, lines }.
-async function runBundle(bundle, event, { nowMs, api, tenant } = {}) {
+// Runs one handler of a bundle (its first by default) on one event, returning
+// { record, lines, api }; `answers` are the fixture's answers for the calls that answer.
+async function runBundle(bundle, event, { nowMs, api, tenant, handler, answers } = {}) {
   const record = [];
   const lines = [];
-  const theApi = api ? api(record) : fakeApi(record);
+  const theApi = api ? api(record) : fakeApi(record, new Map(), answers || []);
   if (tenant) {
     tenant.record = record;
     bundle[TESTING].configure({ baseUrl: tenant.baseUrl, timeoutMs: 2000, budgetMs: 5000, retries: 2, backoffMs: 1 });
   }
+  const name = handler || bundle[TESTING].action.handlers[0];
   try {
-    await capturingLogs(record, lines, () => withNow(nowMs, () => bundle.onExecutePostLogin(event, theApi)));
+    await capturingLogs(record, lines, () => withNow(nowMs, () => bundle[name](event, theApi)));
   } finally {
     if (tenant) tenant.record = null;
   }
   return { record, lines, api: theApi };
 }
 
+// The event of a continuation: the login's, with the keys of the fixture's continue.event.
+function continuationEvent(event, fixture) {
+  return { ...structuredClone(event), ...structuredClone((fixture.continue && fixture.continue.event) || {}) };
+}
+
+// The M2M secrets an Action that calls the Management API needs, where the fixture lacks them.
+function withManagementSecrets(name, event) {
+  if (manifestOf(name).description.management_api) event.secrets = { ...DUMMY_SECRETS, ...(event.secrets || {}) };
+  return event;
+}
+
 module.exports = {
   ACTIONS,
+  continuationEvent,
+  manifestOf,
+  withManagementSecrets,
   DIST,
   DUMMY_SECRETS,
   TESTING,

@@ -8,7 +8,7 @@
 const assert = require('node:assert/strict');
 const { after, before, test } = require('node:test');
 
-const { DUMMY_SECRETS, TESTING, fixtureEvent, fixtures, loadBundle, runBundle, startTenant } = require('./harness');
+const { TESTING, fixtureEvent, fixtures, loadBundle, runBundle, startTenant, withManagementSecrets } = require('./harness');
 
 function nested(levels) {
   let value = { theme: 'dark' };
@@ -23,9 +23,11 @@ function isObject(value) {
 function withUnrelatedData(event) {
   const noisy = structuredClone(event);
   noisy.unrelated_deep = nested(300);
-  noisy.request = { body: nested(150), query: { x: [1, 2, 3] } };
+  const request = isObject(noisy.request) ? noisy.request : {};
+  noisy.request = { ...request, body: nested(150), query: { ...(isObject(request.query) ? request.query : {}), x: [1, 2, 3] } };
   if (isObject(noisy.user)) {
-    noisy.user.user_metadata = nested(250);
+    if (isObject(noisy.user.user_metadata)) noisy.user.user_metadata.unrelated_deep = nested(250);
+    else if (noisy.user.user_metadata === undefined) noisy.user.user_metadata = nested(250);
     noisy.user.identities = [{ provider: 'samlp', profileData: nested(140) }];
     if (isObject(noisy.user.app_metadata)) {
       noisy.user.app_metadata.unrelated_activity = Array.from({ length: 2000 }, (_, n) => ({ at: '2024-01-01T00:00:00.000Z', event: 'export', n }));
@@ -49,11 +51,11 @@ for (const { file, fixture } of cases) {
   test(`${file}: unrelated data changes nothing`, async () => {
     const bundle = loadBundle(fixture.action);
     const event = fixtureEvent(fixture);
-    if (fixture.action === 'Set_Default_Member_Role') event.secrets = { ...DUMMY_SECRETS, ...(event.secrets || {}) };
+    withManagementSecrets(fixture.action, event);
     const noisy = withUnrelatedData(event);
     assert.equal(bundle[TESTING].project(noisy), bundle[TESTING].project(event), 'the module input is the same');
     const nowMs = fixture.now === undefined ? undefined : Date.parse(fixture.now);
-    const { record, lines } = await runBundle(bundle, noisy, { nowMs, tenant });
+    const { record, lines } = await runBundle(bundle, noisy, { nowMs, tenant, answers: fixture.answers });
     assert.deepEqual(record, fixture.expect);
     for (const line of lines) assert.ok(!line.includes('not run'), line);
   });

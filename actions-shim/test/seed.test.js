@@ -7,7 +7,7 @@
 const assert = require('node:assert/strict');
 const { after, before, test } = require('node:test');
 
-const { DUMMY_SECRETS, fixtureEvent, fixtures, loadBundle, runBundle, startTenant } = require('./harness');
+const { fixtureEvent, fixtures, loadBundle, runBundle, startTenant, withManagementSecrets } = require('./harness');
 const seed = require('./seed-reference');
 
 // Stands in for the `auth0` SDK's ManagementClient: records what the seed asks for, as the
@@ -34,11 +34,7 @@ async function runSeed(fixture, event, nowMs) {
     idToken: { setCustomClaim: (...args) => record.push({ api: 'idToken.setCustomClaim', args }) },
   };
   try {
-    if (fixture.action === 'Manage_Subscription') {
-      await seed.manageSubscription(event, api, { now: nowMs });
-    } else {
-      await seed.setDefaultMemberRole(event, api, { ManagementClient: recordingManagementClient(record) });
-    }
+    await SEEDS[fixture.action](event, api, { now: nowMs, ManagementClient: recordingManagementClient(record) });
   } catch (error) {
     return { threw: error };
   }
@@ -46,6 +42,10 @@ async function runSeed(fixture, event, nowMs) {
 }
 
 const calls = (record) => record.filter((effect) => !effect.log);
+
+// The Actions the seed holds, by name: only their fixtures are compared with it (the other
+// Actions of the build have no seed to agree with).
+const SEEDS = { Manage_Subscription: seed.manageSubscription, Set_Default_Member_Role: seed.setDefaultMemberRole };
 
 let tenant;
 before(async () => {
@@ -55,11 +55,10 @@ after(() => tenant.close());
 
 const tally = { same: 0, seedThrows: 0, documented: 0 };
 
-for (const { file, fixture } of fixtures()) {
+for (const { file, fixture } of fixtures().filter(({ fixture }) => SEEDS[fixture.action])) {
   test(`${file}: as the seed, or better where documented`, async () => {
     const nowMs = fixture.now === undefined ? Date.now() : Date.parse(fixture.now);
-    const event = fixtureEvent(fixture);
-    if (fixture.action === 'Set_Default_Member_Role') event.secrets = { ...DUMMY_SECRETS, ...(event.secrets || {}) };
+    const event = withManagementSecrets(fixture.action, fixtureEvent(fixture));
     const ours = await runBundle(loadBundle(fixture.action), structuredClone(event), { nowMs, tenant });
     const theirs = await runSeed(fixture, structuredClone(event), nowMs);
     tally[theirs.threw ? 'seedThrows' : fixture.seed_differs ? 'documented' : 'same']++;

@@ -8,7 +8,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { test } = require('node:test');
 
-const { ACTIONS, TESTING, bundlePath, fakeApi, loadBundle } = require('./harness');
+const { ACTIONS, TESTING, bundlePath, fakeApi, loadBundle, manifestOf } = require('./harness');
 
 async function logsOf(fn) {
   const lines = [];
@@ -30,10 +30,10 @@ test('only the decision\'s paths and secrets cross into the module, never the cl
   WebAssembly.Instance = function Instance(module, imports) {
     const real = new Real(module, imports);
     const exports = { ...real.exports };
-    for (const name of ['manage_subscription', 'set_default_member_role']) {
-      exports[name] = (ptr, len, now) => {
+    for (const name of Object.keys(real.exports).filter((key) => key.startsWith('auth0_action:'))) {
+      exports[name] = (handler, ptr, len, answersPtr, answersLen, now) => {
         seen.push({ name, input: Buffer.from(real.exports.memory.buffer, ptr, len).toString(), now });
-        return real.exports[name](ptr, len, now);
+        return real.exports[name](handler, ptr, len, answersPtr, answersLen, now);
       };
     }
     return { exports };
@@ -48,12 +48,12 @@ test('only the decision\'s paths and secrets cross into the module, never the cl
       secrets: { ROLE_ID: 'rol_1', TRIAL_DAYS: '7', domain: 'd.example', clientId: 'id', clientSecret: 'shh-secret' },
     };
     await logsOf(async () => {
-      for (const name of ACTIONS) await loadBundle(name).onExecutePostLogin(structuredClone(event), fakeApi([]));
+      for (const name of ['Manage_Subscription', 'Set_Default_Member_Role']) await loadBundle(name).onExecutePostLogin(structuredClone(event), fakeApi([]));
     });
   } finally {
     WebAssembly.Instance = Real;
   }
-  assert.deepEqual(seen.map((s) => s.name), ['manage_subscription', 'set_default_member_role']);
+  assert.deepEqual(seen.map((s) => s.name), ['auth0_action:Manage_Subscription', 'auth0_action:Set_Default_Member_Role']);
   assert.equal(seen[0].input, '{"user":{"app_metadata":{}},"organization":{"id":"org_1","metadata":{}},"secrets":{"TRIAL_DAYS":"7"}}');
   assert.equal(seen[1].input, '{"organization":{"id":"org_1"},"stats":{"logins_count":2},"user":{"user_id":"auth0|1"},"secrets":{"ROLE_ID":"rol_1"}}');
   for (const { now } of seen) assert.ok(Math.abs(now - Date.now()) < 60_000);
@@ -123,8 +123,11 @@ test('nothing throws: odd events, a missing api, an api that throws', async () =
   ];
   for (const name of ACTIONS) {
     const bundle = loadBundle(name);
+    const handlers = bundle[TESTING].action.handlers;
     for (const [event, api] of odd) {
-      const lines = await logsOf(() => bundle.onExecutePostLogin(event, api));
+      const lines = await logsOf(async () => {
+        for (const handler of handlers) await bundle[handler](event, api);
+      });
       for (const line of lines) {
         assert.ok(line.length <= 256, line);
         assert.ok(!line.includes('ROLE-SECRET-VALUE'), line);
@@ -153,15 +156,19 @@ test('one warm instance serves 10,000 logins in flat memory', async () => {
   assert.equal(hook.memoryBytes(), baseline, `memory grew from ${baseline} to ${hook.memoryBytes()} bytes`);
 });
 
-test('the test hook is not enumerable: Auth0 sees one export', () => {
-  const bundle = loadBundle('Set_Default_Member_Role');
-  assert.deepEqual(Object.keys(bundle), ['onExecutePostLogin']);
-  assert.equal(typeof bundle.onExecutePostLogin, 'function');
+test('the test hook is not enumerable: Auth0 sees the trigger\'s handlers, and nothing else', () => {
+  for (const name of ACTIONS) {
+    const bundle = loadBundle(name);
+    const { trigger, handlers } = bundle[TESTING].action;
+    assert.deepEqual(Object.keys(bundle), handlers, name);
+    for (const handler of handlers) assert.equal(typeof bundle[handler], 'function');
+    assert.equal(manifestOf(name).supported_triggers[0].id, trigger);
+  }
 });
 
 test('the bundle inlines the module the manifest names', () => {
   for (const name of ACTIONS) {
-    const manifest = JSON.parse(fs.readFileSync(path.join(path.dirname(bundlePath(name)), 'manifest.json'), 'utf8'));
+    const manifest = manifestOf(name);
     const code = fs.readFileSync(bundlePath(name));
     assert.equal(manifest.name, name);
     assert.equal(manifest.code_bytes, code.length);

@@ -12,8 +12,6 @@ use crate::plan::{ActionPlan, BindingsPlan, Change, PlanOptions, merge_bindings,
 use crate::secrets::SecretValues;
 use crate::{BuildFailure, DeployError};
 
-pub const TRIGGER: &str = "post-login";
-
 /// Where progress goes: one step starts, one step is done.
 pub trait Progress {
     fn start(&mut self, subject: &str, step: &str);
@@ -29,24 +27,25 @@ pub struct DeployOptions {
     pub poll_interval: Duration,
 }
 
-/// What would change, for every Action and for the flow.
+/// What would change, for every Action and for the flow of each trigger they are for.
 #[derive(Debug, Clone, Serialize)]
 pub struct Plan {
     pub actions: Vec<ActionPlan>,
-    pub bindings: BindingsPlan,
+    /// One per trigger, in the order the bundles name them.
+    pub flows: Vec<BindingsPlan>,
 }
 
 impl Plan {
     /// True when applying it sends at least one write.
     pub fn changes(&self) -> bool {
-        self.actions.iter().any(ActionPlan::writes) || self.bindings.changes()
+        self.actions.iter().any(ActionPlan::writes) || self.flows.iter().any(BindingsPlan::changes)
     }
 
     /// The scopes applying this plan needs (reading needs `read:actions`, already used).
     pub fn needed_scopes(&self) -> Vec<&'static str> {
         use auth0_mgmt::actions::{CREATE_ACTIONS, READ_ACTIONS, UPDATE_ACTIONS};
         let creates = self.actions.iter().any(|a| matches!(a.change, Change::Create { .. }) || a.deploy);
-        let updates = self.actions.iter().any(|a| matches!(a.change, Change::Update { .. })) || self.bindings.changes();
+        let updates = self.actions.iter().any(|a| matches!(a.change, Change::Update { .. })) || self.flows.iter().any(BindingsPlan::changes);
         let mut scopes = vec![READ_ACTIONS];
         if creates {
             scopes.push(CREATE_ACTIONS);
@@ -73,6 +72,10 @@ pub fn read_plan(
     options: &DeployOptions,
     progress: &mut dyn Progress,
 ) -> Result<Plan, DeployError> {
+    if let Some((unknown, _)) = options.plan.places.iter().find(|(name, _)| !bundles.iter().any(|b| b.name() == name)) {
+        let known = bundles.iter().map(Bundle::name).collect::<Vec<_>>().join(", ");
+        return Err(DeployError::UnknownPlaced { found: unknown.clone(), known });
+    }
     let mut actions = Vec::new();
     for bundle in bundles {
         progress.start(bundle.name(), "reading the tenant");
@@ -80,12 +83,20 @@ pub fn read_plan(
         actions.push(plan_action(bundle, tenant.as_ref(), values, &options.plan)?);
         progress.done(bundle.name(), "read");
     }
-    progress.start(TRIGGER, "reading the flow");
-    let current = client.trigger_bindings(TRIGGER)?;
-    let ours: Vec<(String, Option<String>)> = actions.iter().map(|a| (a.name.clone(), a.id.clone())).collect();
-    let bindings = merge_bindings(TRIGGER, &current, &ours, &options.plan.placement)?;
-    progress.done(TRIGGER, "read");
-    Ok(Plan { actions, bindings })
+    let mut flows = Vec::new();
+    for trigger in crate::triggers(bundles) {
+        progress.start(&trigger, "reading the flow");
+        let current = client.trigger_bindings(&trigger)?;
+        let ours = ours_in(bundles, &trigger, actions.iter().map(|a| (a.name.clone(), a.id.clone())));
+        flows.push(merge_bindings(&trigger, &current, &ours, &options.plan.placement, &options.plan.places)?);
+        progress.done(&trigger, "read");
+    }
+    Ok(Plan { actions, flows })
+}
+
+/// Ours (name, id) that are for `trigger`, in the bundles' order.
+fn ours_in(bundles: &[Bundle], trigger: &str, ids: impl Iterator<Item = (String, Option<String>)>) -> Vec<(String, Option<String>)> {
+    ids.filter(|(name, _)| bundles.iter().any(|b| b.name() == name && b.manifest.trigger() == trigger)).collect()
 }
 
 /// What happened to one Action.
@@ -104,14 +115,24 @@ pub struct Outcome {
     pub actions: Vec<ActionOutcome>,
     /// Ours that this run bound.
     pub bound: Vec<String>,
-    /// The flow after the run, by name.
-    pub flow: Vec<String>,
+    /// Ours that this run moved to the place given them.
+    pub moved: Vec<String>,
+    /// Each flow after the run, by name.
+    pub flows: Vec<FlowAfter>,
     pub changed: bool,
+}
+
+/// One trigger's flow after a deploy.
+#[derive(Debug, Clone, Serialize)]
+pub struct FlowAfter {
+    pub trigger: String,
+    pub actions: Vec<String>,
 }
 
 /// Applies a plan made by [`read_plan`].
 pub fn apply(
     client: &mut Client,
+    bundles: &[Bundle],
     plan: &Plan,
     options: &DeployOptions,
     progress: &mut dyn Progress,
@@ -172,23 +193,31 @@ pub fn apply(
             progress.done(&action.name, &shown);
         }
     }
-    // 4. Bind: read the flow again just before writing, so the merge sees the latest list.
+    // 4. Bind, flow by flow: read it again just before writing, so the merge sees the latest list.
     let mut bound = Vec::new();
-    let mut flow: Vec<String> = plan.bindings.after.iter().map(|e| e.action_name.clone()).collect();
-    if plan.bindings.changes() {
-        progress.start(TRIGGER, "binding");
-        let current = client.trigger_bindings(TRIGGER)?;
-        let ours: Vec<(String, Option<String>)> = outcomes.iter().map(|o| (o.name.clone(), Some(o.id.clone()))).collect();
-        let merged = merge_bindings(TRIGGER, &current, &ours, &options.plan.placement)?;
-        if merged.changes() {
-            client.update_trigger_bindings(TRIGGER, &merged.writes())?;
-            bound = merged.bind.clone();
+    let mut moved = Vec::new();
+    let mut flows = Vec::new();
+    for planned in &plan.flows {
+        let trigger = planned.trigger.as_str();
+        let mut flow: Vec<String> = planned.after.iter().map(|e| e.action_name.clone()).collect();
+        if planned.changes() {
+            progress.start(trigger, "binding");
+            let current = client.trigger_bindings(trigger)?;
+            let ours = ours_in(bundles, trigger, outcomes.iter().map(|o| (o.name.clone(), Some(o.id.clone()))));
+            let merged = merge_bindings(trigger, &current, &ours, &options.plan.placement, &options.plan.places)?;
+            if merged.changes() {
+                client.update_trigger_bindings(trigger, &merged.writes())?;
+                bound.extend(merged.bind.iter().cloned());
+                moved.extend(merged.moved.iter().cloned());
+            }
+            flow = merged.after.iter().map(|e| e.action_name.clone()).collect();
+            let what: Vec<String> = merged.bind.iter().cloned().chain(merged.moved.iter().map(|name| format!("{name} (moved)"))).collect();
+            progress.done(trigger, &format!("bound {}", if what.is_empty() || !merged.changes() { "nothing new".to_owned() } else { what.join(", ") }));
         }
-        flow = merged.after.iter().map(|e| e.action_name.clone()).collect();
-        progress.done(TRIGGER, &format!("bound {}", if bound.is_empty() { "nothing new".to_owned() } else { bound.join(", ") }));
+        flows.push(FlowAfter { trigger: trigger.to_owned(), actions: flow });
     }
-    let changed = outcomes.iter().any(|o| o.change != "unchanged" || o.deployed_version.is_some()) || !bound.is_empty();
-    Ok(Outcome { actions: outcomes, bound, flow, changed })
+    let changed = outcomes.iter().any(|o| o.change != "unchanged" || o.deployed_version.is_some()) || !bound.is_empty() || !moved.is_empty();
+    Ok(Outcome { actions: outcomes, bound, moved, flows, changed })
 }
 
 /// Looks at the Action until it is `built` or `failed`, within the build timeout.
@@ -231,12 +260,13 @@ mod tests {
                 deploy_reason: None,
                 write: None,
             }],
-            bindings: BindingsPlan {
-                trigger: TRIGGER.into(),
+            flows: vec![BindingsPlan {
+                trigger: "post-login".into(),
                 before: vec![],
                 after: vec![],
                 bind: if bind { vec!["A".into()] } else { vec![] },
-            },
+                moved: vec![],
+            }],
         }
     }
 

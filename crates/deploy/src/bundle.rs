@@ -1,17 +1,19 @@
 //! Deployable bundles: one self-contained CommonJS file per Action (`code.js`), the shim of
-//! `actions-shim/shim.js` with the module inlined (brotli, then base64), beside a strict
-//! `manifest.json`. This is the one place that writes them ([`build`], [`Bundle::write`]) and
-//! the one place that reads them back and checks them ([`Bundle::read`], [`Bundle::load`],
-//! [`Bundle::module`]), for the deploy step and for the runner alike.
+//! `actions-shim/shim.js` with the Action's own module inlined (brotli, then base64), beside
+//! a strict `manifest.json` and the module itself (`module.wasm`). This is the one place
+//! that writes them ([`build`], [`Bundle::write`]) and the one place that reads them back and
+//! checks them ([`Bundle::read`], [`Bundle::load`], [`Bundle::module`], [`find`]), for the
+//! deploy step and for the runner alike. Everything about an Action comes from its module's
+//! description ([`ActionInfo`]): there is no table of Actions here.
 //!
 //! Architecture invariant: the module bytes in every `code.js` are byte-identical to the
-//! module the runner replays (`dist/actions.wasm`); the manifest's `module_sha256` says so,
-//! and [`Bundle::module`] refuses a module whose hash is not the manifest's.
+//! module the runner replays (`module.wasm` beside it); the manifest's `module_sha256` says
+//! so, and [`Bundle::module`] refuses a module whose hash is not the manifest's.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use actions_core::{ActionSpec, SecretSpec, sha256_hex};
+use auth0_actions::{ActionInfo, sha256_hex};
 use auth0_mgmt::actions::{Dependency, TriggerRef};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -31,6 +33,9 @@ pub const RUNTIME: &str = "node22";
 /// A module this large after decompression is not ours: stop rather than exhaust memory.
 const MAX_MODULE_BYTES: u64 = 16 * 1024 * 1024;
 
+/// The module's file beside `code.js`.
+pub const MODULE_FILE: &str = "module.wasm";
+
 const ACTION_PLACEHOLDER: &str = "__ACTION__";
 const SHA_PLACEHOLDER: &str = "__MODULE_SHA256__";
 const MODULE_PLACEHOLDER: &str = "__MODULE__";
@@ -44,10 +49,14 @@ const MODULE_CLOSE: &str = "';\n";
 pub enum BundleError {
     #[error("the shim template must hold {placeholder} exactly once, found it {found} times")]
     Template { placeholder: &'static str, found: usize },
+    #[error("expected the shim template's sections as `// @name {{` ... `// @name }}` lines, found `{line}`")]
+    Sections { line: String },
     #[error("cannot compress the module: {0}")]
     Compress(std::io::Error),
     #[error("{name}/code.js is {bytes} bytes, {over} bytes over Auth0's limit of {limit} bytes per Action")]
-    TooLarge { name: &'static str, bytes: usize, over: usize, limit: usize },
+    TooLarge { name: String, bytes: usize, over: usize, limit: usize },
+    #[error("{name}: expected a module that holds this Action, found one that holds {found}")]
+    NotInModule { name: String, found: String },
     #[error("expected the line `const MODULE = '<base64>';` in the bundle, found none")]
     NoModule,
     #[error("expected the inlined module as base64, found text that does not decode: {0}")]
@@ -67,6 +76,9 @@ pub struct ManifestSecret {
     pub name: String,
     pub required: bool,
     pub note: String,
+    /// Read by the shim only (the Management API's credentials), never by the module.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub shim: bool,
 }
 
 /// `manifest.json`, beside each `code.js`: [`build`] makes it (field order is the file's
@@ -80,24 +92,38 @@ pub struct Manifest {
     pub secrets: Vec<ManifestSecret>,
     pub dependencies: Vec<Dependency>,
     pub module_sha256: String,
+    pub module_bytes: u64,
     pub code_sha256: String,
     pub code_bytes: u64,
+    /// The Action as its module describes it (handlers, event paths, secrets, Management
+    /// API): what the runner and verify need without compiling the module first.
+    pub description: ActionInfo,
 }
 
 impl Manifest {
-    /// The manifest of a post-login v3 Action `name` whose file is `code`, inlining the module
-    /// whose hash is `module_sha256`.
-    fn describe(name: &str, secrets: Vec<ManifestSecret>, module_sha256: String, code: &str) -> Manifest {
+    /// The manifest of the Action `action` whose file is `code`, inlining `module`.
+    fn describe(action: &ActionInfo, module: &[u8], code: &str) -> Manifest {
         Manifest {
-            name: name.to_owned(),
-            supported_triggers: vec![TriggerRef { id: "post-login".to_owned(), version: "v3".to_owned() }],
+            name: action.name.clone(),
+            supported_triggers: vec![TriggerRef { id: action.trigger.id.clone(), version: action.trigger.version.clone() }],
             runtime: RUNTIME.to_owned(),
-            secrets,
+            secrets: action
+                .manifest_secrets()
+                .into_iter()
+                .map(|secret| ManifestSecret { name: secret.name, required: secret.required, note: secret.note, shim: secret.shim })
+                .collect(),
             dependencies: Vec::new(),
-            module_sha256,
+            module_sha256: sha256_hex(module),
+            module_bytes: module.len() as u64,
             code_sha256: sha256_hex(code.as_bytes()),
             code_bytes: code.len() as u64,
+            description: action.clone(),
         }
+    }
+
+    /// The trigger's id (`post-login`).
+    pub fn trigger(&self) -> &str {
+        &self.description.trigger.id
     }
 }
 
@@ -106,6 +132,9 @@ impl Manifest {
 pub struct Bundle {
     pub manifest: Manifest,
     pub code: String,
+    /// The module, when the bundle was just built (a bundle read back takes it out of
+    /// `code` with [`Bundle::module`]).
+    pub built_module: Option<Vec<u8>>,
 }
 
 /// The module as `code.js` inlines it: brotli (quality 11), then base64. Computed once and
@@ -133,52 +162,84 @@ pub fn encode_module(module: &[u8]) -> Result<Encoded, BundleError> {
     Ok(Encoded { brotli_bytes: compressed.len(), base64: BASE64.encode(&compressed) })
 }
 
-/// Builds `spec`'s `code.js` around the module (`encoded` is [`encode_module`]'s result).
-pub fn build(spec: &ActionSpec, module: &[u8], encoded: &Encoded) -> Result<Bundle, BundleError> {
+/// Builds the `code.js` of `action` around `module`, the module that holds it
+/// (`encoded` is [`encode_module`]'s result for it).
+pub fn build(action: &ActionInfo, module: &[u8], encoded: &Encoded) -> Result<Bundle, BundleError> {
     let module_sha256 = sha256_hex(module);
-    let action = serde_json::json!({
-        "name": spec.name,
-        "export": spec.export,
+    let shim_action = serde_json::json!({
+        "name": action.name,
+        "export": format!("{}{}", auth0_actions::abi::EXPORT_PREFIX, action.name),
+        "trigger": action.trigger.id,
+        "handlers": action.handlers,
     });
-    let template = strip_comment_lines(SHIM_TEMPLATE);
+    let template = strip_comment_lines(&sections_for(SHIM_TEMPLATE, action)?);
     for placeholder in [ACTION_PLACEHOLDER, SHA_PLACEHOLDER, MODULE_PLACEHOLDER, PROJECT_PLACEHOLDER] {
         // `__MODULE__` is also a part of `__MODULE_SHA256__`; count it as a whole token.
-        let found = template.matches(&format!("{placeholder}'")).count()
-            + template.matches(&format!("{placeholder};")).count();
+        let found = template.matches(&format!("{placeholder}'")).count() + template.matches(&format!("{placeholder};")).count();
         if found != 1 {
             return Err(BundleError::Template { placeholder, found });
         }
     }
     let header = format!(
-        "// {name}: an Auth0 post-login Action (trigger post-login v3, runtime {RUNTIME}), generated by\n\
-         // `runner bundle` from actions-shim/shim.js (its comments explain it) and dist/actions.wasm.\n",
-        name = spec.name,
+        "// {name}: an Auth0 {trigger} Action (trigger {trigger} {version}, runtime {RUNTIME}), generated by\n\
+         // `runner bundle` from actions-shim/shim.js (its comments explain it) and its module.wasm.\n",
+        name = action.name,
+        trigger = action.trigger.id,
+        version = action.trigger.version,
     );
     let code = header
         + &template
-            .replacen(&format!("{ACTION_PLACEHOLDER};"), &format!("{action};"), 1)
+            .replacen(&format!("{ACTION_PLACEHOLDER};"), &format!("{shim_action};"), 1)
             .replacen(&format!("{SHA_PLACEHOLDER}'"), &format!("{module_sha256}'"), 1)
             .replacen(&format!("{MODULE_PLACEHOLDER}'"), &format!("{}'", encoded.base64), 1)
-            .replacen(&format!("{PROJECT_PLACEHOLDER};"), &format!("{};", actions_core::projection::javascript(spec)), 1);
+            .replacen(&format!("{PROJECT_PLACEHOLDER};"), &format!("{};", auth0_actions::projection::javascript(action)), 1);
     if code.len() > AUTH0_MAX_CODE_BYTES {
         return Err(BundleError::TooLarge {
-            name: spec.name,
+            name: action.name.clone(),
             bytes: code.len(),
             over: code.len() - AUTH0_MAX_CODE_BYTES,
             limit: AUTH0_MAX_CODE_BYTES,
         });
     }
-    let secrets = spec.decision_secrets.iter().chain(spec.shim_secrets).map(manifest_secret).collect();
-    let manifest = Manifest::describe(spec.name, secrets, module_sha256, &code);
-    Ok(Bundle { manifest, code })
-}
-
-fn manifest_secret(secret: &SecretSpec) -> ManifestSecret {
-    ManifestSecret { name: secret.name.to_owned(), required: secret.required, note: secret.note.to_owned() }
+    let manifest = Manifest::describe(action, module, &code);
+    Ok(Bundle { manifest, code, built_module: Some(module.to_vec()) })
 }
 
 /// Drops the template's whole-line `//` comments (the reviewer reads them in
 /// `actions-shim/shim.js`); code and end-of-line comments are kept as written.
+/// The template's sections that `action` uses: the lines between `// @<name> {` and
+/// `// @<name> }` stay only when it uses `<name>` (`management_api`: when it declares the
+/// Management API).
+fn sections_for(template: &str, action: &ActionInfo) -> Result<String, BundleError> {
+    let mut kept = String::with_capacity(template.len());
+    let mut open: Option<(&str, bool)> = None;
+    for line in template.lines() {
+        let marker = line.trim().strip_prefix("// @");
+        match (marker.and_then(|m| m.strip_suffix(" {")), marker.and_then(|m| m.strip_suffix(" }")), open) {
+            (Some(name), _, None) => open = Some((name, uses(action, name)?)),
+            (_, Some(name), Some((opened, _))) if name == opened => open = None,
+            (Some(_), _, Some(_)) | (_, Some(_), _) => return Err(BundleError::Sections { line: line.trim().to_owned() }),
+            (None, None, Some((_, false))) => {}
+            (None, None, _) => {
+                kept.push_str(line);
+                kept.push('\n');
+            }
+        }
+    }
+    match open {
+        Some((name, _)) => Err(BundleError::Sections { line: format!("// @{name} {{ (never closed)") }),
+        None => Ok(kept),
+    }
+}
+
+/// Whether `action` uses the shim's section `name`.
+fn uses(action: &ActionInfo, name: &str) -> Result<bool, BundleError> {
+    match name {
+        "management_api" => Ok(action.management_api.is_some()),
+        other => Err(BundleError::Sections { line: format!("// @{other} {{ (no such section)") }),
+    }
+}
+
 fn strip_comment_lines(template: &str) -> String {
     template
         .lines()
@@ -194,12 +255,42 @@ pub fn paths(dist: &Path, name: &str) -> (PathBuf, PathBuf) {
     (dir.join("code.js"), dir.join("manifest.json"))
 }
 
+/// How deep [`find`] looks for bundles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Depth {
+    /// `dist/<Name>/code.js` only: the Actions a deploy puts on the tenant.
+    Top,
+    /// At any depth under `dist` (`dist/examples/<Name>/code.js` too): what a replay runs.
+    Any,
+}
+
+/// The `code.js` of every bundle under `dist` (a folder holding a `manifest.json` and a
+/// `code.js`), in a stable order: by folder, sorted.
+pub fn find(dist: &Path, depth: Depth) -> std::io::Result<Vec<PathBuf>> {
+    let mut found = Vec::new();
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dist)?.map(|entry| entry.map(|e| e.path())).collect::<Result<_, _>>()?;
+    entries.sort();
+    for dir in entries.into_iter().filter(|path| path.is_dir()) {
+        let (code, manifest) = (dir.join("code.js"), dir.join("manifest.json"));
+        if manifest.is_file() && code.is_file() {
+            found.push(code);
+        } else if depth == Depth::Any {
+            found.extend(find(&dir, depth)?);
+        }
+    }
+    Ok(found)
+}
+
 impl Bundle {
-    /// Writes the bundle's two files under `dist` ([`paths`]); returns the path of `code.js`.
+    /// Writes the bundle's files under `dist` ([`paths`]), and its module beside them when it
+    /// was just built; returns the path of `code.js`.
     pub fn write(&self, dist: &Path) -> std::io::Result<PathBuf> {
         let (code_path, manifest_path) = paths(dist, &self.manifest.name);
         if let Some(dir) = code_path.parent() {
             std::fs::create_dir_all(dir)?;
+            if let Some(module) = &self.built_module {
+                std::fs::write(dir.join(MODULE_FILE), module)?;
+            }
         }
         std::fs::write(&code_path, &self.code)?;
         let mut manifest = serde_json::to_vec_pretty(&self.manifest).map_err(std::io::Error::other)?;
@@ -252,7 +343,7 @@ impl Bundle {
             path: code_path.to_owned(),
             detail: "expected UTF-8 JavaScript, found other bytes".to_owned(),
         })?;
-        Ok(Bundle { manifest, code })
+        Ok(Bundle { manifest, code, built_module: None })
     }
 
     pub fn name(&self) -> &str {
@@ -297,24 +388,79 @@ fn between<'a>(text: &'a str, open: &str, close: &str) -> Option<&'a str> {
     rest.get(..rest.find(close)?)
 }
 
-/// Writes a bundle of any `code` (no module inside) in the layout `cargo xtask build` uses,
-/// through [`Bundle::write`]: for deploy tests, and for trying the deploy before the real
-/// build exists.
+/// Writes a bundle of any `code` (no module inside) for a post-login Action `name` with these
+/// secrets, in the layout the build uses, through [`Bundle::write`]: for deploy tests, and for
+/// trying the deploy before the real build exists.
 pub fn write_bundle(dist: &Path, name: &str, code: &str, secrets: &[(&str, bool)]) -> std::io::Result<()> {
-    let secrets = secrets
-        .iter()
-        .map(|(secret, required)| ManifestSecret { name: (*secret).to_owned(), required: *required, note: String::new() })
-        .collect();
-    let manifest = Manifest::describe(name, secrets, sha256_hex(b""), code);
-    Bundle { manifest, code: code.to_owned() }.write(dist).map(drop)
+    write_bundle_for(dist, name, "post-login", code, secrets)
+}
+
+/// As [`write_bundle`], for an Action of the trigger `trigger` (its Auth0 id).
+pub fn write_bundle_for(dist: &Path, name: &str, trigger: &str, code: &str, secrets: &[(&str, bool)]) -> std::io::Result<()> {
+    let known = auth0_actions::Trigger::from_id(trigger).unwrap_or(auth0_actions::Trigger::PostLogin);
+    let action = ActionInfo {
+        abi: auth0_actions::ABI_VERSION,
+        name: name.to_owned(),
+        trigger: auth0_actions::describe::TriggerRef { id: known.id().to_owned(), version: known.version().to_owned() },
+        handlers: vec![known.execute().to_owned()],
+        event_paths: Vec::new(),
+        secrets: secrets
+            .iter()
+            .map(|(secret, required)| auth0_actions::describe::SecretInfo { name: (*secret).to_owned(), required: *required, note: String::new() })
+            .collect(),
+        management_api: None,
+    };
+    let manifest = Manifest::describe(&action, b"", code);
+    Bundle { manifest, code: code.to_owned(), built_module: None }.write(dist).map(drop)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use actions_core::SPECS;
+    use auth0_actions::describe::{ManagementApiInfo, SecretInfo};
 
     const FAKE_MODULE: &[u8] = b"\0asm\x01\0\0\0 not really a module, but bytes to carry";
+
+    fn action(name: &str, trigger: auth0_actions::Trigger, management: bool) -> ActionInfo {
+        ActionInfo {
+            abi: auth0_actions::ABI_VERSION,
+            name: name.to_owned(),
+            trigger: auth0_actions::describe::TriggerRef { id: trigger.id().into(), version: trigger.version().into() },
+            handlers: vec![trigger.execute().to_owned()],
+            event_paths: vec!["user.user_id".into()],
+            secrets: vec![SecretInfo { name: "ROLE_ID".into(), required: true, note: "a role".into() }],
+            management_api: management.then(|| ManagementApiInfo { scopes: vec!["create:organization_member_roles".into()] }),
+        }
+    }
+
+    fn actions() -> Vec<ActionInfo> {
+        vec![
+            action("Manage_Subscription", auth0_actions::Trigger::PostLogin, false),
+            action("Limit_M2M_Scopes", auth0_actions::Trigger::CredentialsExchange, false),
+        ]
+    }
+
+    #[test]
+    fn the_management_api_code_is_only_in_the_bundles_of_actions_that_declare_it() {
+        let encoded = encode_module(FAKE_MODULE).unwrap();
+        let with = build(&action("With", auth0_actions::Trigger::PostLogin, true), FAKE_MODULE, &encoded).unwrap();
+        let without = build(&action("Without", auth0_actions::Trigger::PostLogin, false), FAKE_MODULE, &encoded).unwrap();
+        for code in [&with.code, &without.code] {
+            assert!(!code.contains("@management_api"), "the markers are never shipped");
+        }
+        assert!(with.code.contains("async function managementApi(") && with.code.contains("effect.management_api"));
+        assert!(!without.code.contains("managementApi") && !without.code.contains("POLICY"), "{}", without.code);
+        assert!(without.code.len() + 2000 < with.code.len(), "{} vs {}", without.code.len(), with.code.len());
+        let action = action("A", auth0_actions::Trigger::PostLogin, false);
+        for (template, line) in [
+            ("a\n// @management_api {\nb\n", "// @management_api { (never closed)"),
+            ("// @management_api }\n", "// @management_api }"),
+            ("// @nothing {\n// @nothing }\n", "// @nothing { (no such section)"),
+        ] {
+            assert!(sections_for(template, &action).unwrap_err().to_string().contains(line), "{template}");
+        }
+        assert_eq!(sections_for("a\n  // @management_api {\nb\n  // @management_api }\nc\n", &action).unwrap(), "a\nc\n");
+    }
 
     fn temp(name: &str) -> PathBuf {
         let dir = std::env::temp_dir().join(format!("deploy-bundle-{name}-{}", std::process::id()));
@@ -325,27 +471,33 @@ mod tests {
     #[test]
     fn the_module_round_trips_through_the_bundle() {
         let encoded = encode_module(FAKE_MODULE).unwrap();
-        for spec in &SPECS {
-            let bundle = build(spec, FAKE_MODULE, &encoded).unwrap();
+        for action in actions() {
+            let bundle = build(&action, FAKE_MODULE, &encoded).unwrap();
             assert_eq!(bundle.module().unwrap(), FAKE_MODULE);
             assert_eq!(bundle.manifest.code_bytes, bundle.code.len() as u64);
-            assert!(!bundle.code.contains("__"), "a placeholder is left in {}", spec.name);
-            assert!(bundle.code.contains(&format!("\"name\":\"{}\"", spec.name)));
+            assert!(!bundle.code.contains("__"), "a placeholder is left in {}", action.name);
+            assert!(bundle.code.contains(&format!("\"name\":\"{}\"", action.name)));
+            assert!(bundle.code.contains(&format!("\"handlers\":[\"{}\"]", action.handlers[0])));
+            assert_eq!(bundle.manifest.supported_triggers[0].id, action.trigger.id);
         }
     }
 
     #[test]
     fn the_manifest_lists_decision_and_shim_secrets_in_order() {
         let encoded = encode_module(FAKE_MODULE).unwrap();
-        let spec = actions_core::Action::SetDefaultMemberRole.spec();
-        let manifest = build(spec, FAKE_MODULE, &encoded).unwrap().manifest;
+        let manifest = build(&action("Set_Default_Member_Role", auth0_actions::Trigger::PostLogin, true), FAKE_MODULE, &encoded).unwrap().manifest;
         let names: Vec<&str> = manifest.secrets.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, ["ROLE_ID", "domain", "clientId", "clientSecret"]);
+        assert!(manifest.secrets[3].shim && !manifest.secrets[0].shim);
+        assert!(manifest.secrets[2].note.contains("create:organization_member_roles"), "{:?}", manifest.secrets[2]);
         let json = serde_json::to_value(&manifest).unwrap();
         let keys: Vec<&String> = json.as_object().unwrap().keys().collect();
         assert_eq!(
             keys,
-            ["name", "supported_triggers", "runtime", "secrets", "dependencies", "module_sha256", "code_sha256", "code_bytes"]
+            [
+                "name", "supported_triggers", "runtime", "secrets", "dependencies", "module_sha256", "module_bytes", "code_sha256",
+                "code_bytes", "description"
+            ]
         );
         assert_eq!(json["supported_triggers"], serde_json::json!([{"id": "post-login", "version": "v3"}]));
     }
@@ -363,7 +515,7 @@ mod tests {
             })
             .collect();
         let encoded = encode_module(&big).unwrap();
-        let error = build(&SPECS[0], &big, &encoded).unwrap_err().to_string();
+        let error = build(&actions()[0], &big, &encoded).unwrap_err().to_string();
         assert!(error.contains("bytes over Auth0's limit of 100000 bytes per Action"), "{error}");
     }
 
@@ -371,10 +523,12 @@ mod tests {
     fn a_written_bundle_reads_back_and_a_changed_one_is_refused() {
         let dist = temp("changed");
         let encoded = encode_module(FAKE_MODULE).unwrap();
-        let bundle = build(&SPECS[0], FAKE_MODULE, &encoded).unwrap();
+        let bundle = build(&actions()[0], FAKE_MODULE, &encoded).unwrap();
         let code_path = bundle.write(&dist).unwrap();
-        let read = Bundle::load(&dist, SPECS[0].name).unwrap();
-        assert_eq!(read, bundle);
+        assert_eq!(std::fs::read(dist.join("Manage_Subscription").join(MODULE_FILE)).unwrap(), FAKE_MODULE);
+        let read = Bundle::load(&dist, "Manage_Subscription").unwrap();
+        assert_eq!(read, Bundle { built_module: None, ..bundle.clone() });
+        assert_eq!(find(&dist, Depth::Top).unwrap(), std::slice::from_ref(&code_path));
         assert_eq!(read.module().unwrap(), FAKE_MODULE);
         std::fs::write(&code_path, bundle.code.replace("'use strict';", "'use strict'; ")).unwrap();
         let error = Bundle::read(&code_path).unwrap_err().to_string();
@@ -385,7 +539,7 @@ mod tests {
     #[test]
     fn a_module_that_is_not_the_manifests_is_refused() {
         let encoded = encode_module(FAKE_MODULE).unwrap();
-        let mut bundle = build(&SPECS[0], FAKE_MODULE, &encoded).unwrap();
+        let mut bundle = build(&actions()[0], FAKE_MODULE, &encoded).unwrap();
         bundle.manifest.module_sha256 = sha256_hex(b"another module");
         let error = bundle.module().unwrap_err().to_string();
         assert!(error.starts_with("expected the inlined module's sha256 to be"), "{error}");

@@ -26,32 +26,38 @@ use auth0_mgmt::ApiError;
 
 pub use apply::{DeployOptions, Outcome, Plan, Progress, apply, read_plan};
 pub use bundle::Bundle;
-pub use plan::Placement;
+pub use plan::{Place, Placement};
 pub use secrets::SecretValues;
 
-/// The Actions this workspace deploys, in flow order.
-pub fn action_names() -> Vec<&'static str> {
-    actions_core::SPECS.iter().map(|spec| spec.name).collect()
-}
-
-/// Loads every Action's bundle from `dist`, and checks that each manifest declares the
-/// secrets `actions-core` says the Action reads (a stale build is caught here, not on the
-/// tenant).
+/// Loads the bundle of every Action directly under `dist` (`dist/<Name>/code.js`, sorted by
+/// name: the order they are bound in unless placed), checking each file against its
+/// manifest and each manifest against the module's description it carries (a bundle edited
+/// by hand is caught here, not on the tenant).
 pub fn load_bundles(dist: &std::path::Path) -> Result<Vec<Bundle>, DeployError> {
-    actions_core::SPECS
+    let paths = bundle::find(dist, bundle::Depth::Top).map_err(|source| DeployError::Read {
+        path: dist.to_owned(),
+        hint: "; build the bundles first (`runner build`, or `cargo xtask build` in this workspace)",
+        source,
+    })?;
+    if paths.is_empty() {
+        return Err(DeployError::Bundle {
+            path: dist.to_owned(),
+            detail: "expected bundles (<Name>/code.js and manifest.json), found none; build them first".to_owned(),
+        });
+    }
+    paths
         .iter()
-        .map(|spec| {
-            let bundle = Bundle::load(dist, spec.name)?;
-            let mut expected: Vec<&str> =
-                spec.decision_secrets.iter().chain(spec.shim_secrets).map(|secret| secret.name).collect();
-            let mut found: Vec<&str> = bundle.manifest.secrets.iter().map(|secret| secret.name.as_str()).collect();
+        .map(|code| {
+            let bundle = Bundle::read(code)?;
+            let mut expected: Vec<String> = bundle.manifest.description.manifest_secrets().into_iter().map(|s| s.name).collect();
+            let mut found: Vec<String> = bundle.manifest.secrets.iter().map(|s| s.name.clone()).collect();
             expected.sort_unstable();
             found.sort_unstable();
-            if expected != found {
+            if expected != found || bundle.manifest.description.name != bundle.manifest.name {
                 return Err(DeployError::Bundle {
-                    path: bundle::paths(dist, spec.name).1,
+                    path: code.with_file_name("manifest.json"),
                     detail: format!(
-                        "expected the secrets [{}] that actions-core declares, found [{}]; rebuild the bundle",
+                        "expected the name and the secrets [{}] of the module's description, found [{}]; rebuild the bundle",
                         expected.join(", "),
                         found.join(", ")
                     ),
@@ -60,6 +66,18 @@ pub fn load_bundles(dist: &std::path::Path) -> Result<Vec<Bundle>, DeployError> 
             Ok(bundle)
         })
         .collect()
+}
+
+/// The triggers `bundles` are for, in the order they first appear.
+pub fn triggers(bundles: &[Bundle]) -> Vec<String> {
+    let mut triggers: Vec<String> = Vec::new();
+    for bundle in bundles {
+        let trigger = bundle.manifest.trigger().to_owned();
+        if !triggers.contains(&trigger) {
+            triggers.push(trigger);
+        }
+    }
+    triggers
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -81,8 +99,10 @@ pub enum DeployError {
         secrets::ENV_PREFIX
     )]
     MissingSecret { action: String, secret: String },
-    #[error("expected the Action {anchor:?} in the flow to bind after it, found [{}]", flow.join(", "))]
-    Placement { anchor: String, flow: Vec<String> },
+    #[error("expected the Action {anchor:?} in the {trigger} flow to place {action} next to it, found [{}]", flow.join(", "))]
+    Placement { trigger: String, action: String, anchor: String, flow: Vec<String> },
+    #[error("expected --place to name one of the Actions deployed ({known}), found {found:?}")]
+    UnknownPlaced { found: String, known: String },
     #[error(transparent)]
     Api(Box<ApiError>),
     #[error(

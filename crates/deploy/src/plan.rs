@@ -5,7 +5,7 @@ use auth0_mgmt::actions::{Action, Binding, BindingRef, BindingWrite, Dependency,
 use auth0_mgmt::Secret;
 use serde::Serialize;
 
-use actions_core::sha256_hex;
+use auth0_actions::sha256_hex;
 
 use crate::bundle::Bundle;
 use crate::secrets::SecretValues;
@@ -23,12 +23,51 @@ fn same_runtime(a: &str, b: &str) -> bool {
     api_runtime(a) == api_runtime(b)
 }
 
-/// Where our Actions go in the flow when they are not bound yet.
+/// Where our Actions go in their flow when they are not bound yet and not placed one by one:
+/// at the end, or after an Action of the flow (`--bind-after`), each after the one of ours
+/// before it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Placement {
     End,
     After(String),
+}
+
+/// Where one Action goes in its flow (`--place NAME=first|last|before:OTHER|after:OTHER`):
+/// moved there if it is bound elsewhere, left alone once it is there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Place {
+    First,
+    Last,
+    /// Directly before this Action of the flow.
+    Before(String),
+    /// Directly after this Action of the flow.
+    After(String),
+}
+
+impl Place {
+    /// Reads `first`, `last`, `before:NAME` or `after:NAME`.
+    pub fn parse(text: &str) -> Option<Place> {
+        match text.split_once(':') {
+            None if text == "first" => Some(Place::First),
+            None if text == "last" => Some(Place::Last),
+            Some(("before", anchor)) if !anchor.is_empty() => Some(Place::Before(anchor.to_owned())),
+            Some(("after", anchor)) if !anchor.is_empty() => Some(Place::After(anchor.to_owned())),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Place {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Place::First => f.write_str("first"),
+            Place::Last => f.write_str("last"),
+            Place::Before(anchor) => write!(f, "before {anchor}"),
+            Place::After(anchor) => write!(f, "after {anchor}"),
+        }
+    }
 }
 
 /// Choices that shape the plan.
@@ -37,6 +76,8 @@ pub struct PlanOptions {
     /// Overrides the manifest's runtime (`node22` or `node18`).
     pub runtime: Option<String>,
     pub placement: Placement,
+    /// Actions placed one by one, by name.
+    pub places: Vec<(String, Place)>,
     /// Rewrite secrets the tenant already has, with the values given (rotation).
     pub update_secrets: bool,
 }
@@ -237,7 +278,7 @@ impl FlowEntry {
     }
 }
 
-/// The flow before and after.
+/// One trigger's flow before and after.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BindingsPlan {
     pub trigger: String,
@@ -245,11 +286,13 @@ pub struct BindingsPlan {
     pub after: Vec<FlowEntry>,
     /// Ours that get a new binding.
     pub bind: Vec<String>,
+    /// Ours already bound that move to the place given them.
+    pub moved: Vec<String>,
 }
 
 impl BindingsPlan {
     pub fn changes(&self) -> bool {
-        !self.bind.is_empty()
+        !self.bind.is_empty() || !self.moved.is_empty()
     }
 
     pub fn writes(&self) -> Vec<BindingWrite> {
@@ -257,14 +300,17 @@ impl BindingsPlan {
     }
 }
 
-/// Read-merge-write: every existing binding stays, in its order; each of ours not bound yet
-/// is inserted after the previous one of ours (in `ours` order), the first at `placement`.
+/// Read-merge-write: every binding that is not ours stays, in its order. Each of ours
+/// placed one by one (`places`) goes to its place (moved there if it is bound elsewhere in
+/// the flow); each other one of ours not bound yet is inserted after the previous one of
+/// ours (in `ours` order), the first at `placement`; one already bound keeps its place.
 /// `ours` is (name, id if it exists).
 pub fn merge_bindings(
     trigger: &str,
     current: &[Binding],
     ours: &[(String, Option<String>)],
     placement: &Placement,
+    places: &[(String, Place)],
 ) -> Result<BindingsPlan, DeployError> {
     let is_ours = |binding: &Binding| {
         ours.iter().any(|(name, id)| {
@@ -284,50 +330,81 @@ pub fn merge_bindings(
         })
         .collect();
     let mut after = before.clone();
-    // The anchor must exist only when something is to be inserted at it.
-    let anchor_missing = match placement {
-        Placement::End => None,
-        Placement::After(anchor) => {
-            (!after.iter().any(|e| &e.action_name == anchor || &e.display_name == anchor)).then(|| anchor.clone())
-        }
+    let flow_names = || before.iter().map(|e| e.action_name.clone()).collect::<Vec<_>>();
+    let position = |after: &[FlowEntry], name: &str| {
+        after.iter().position(|e| e.action_name == name || e.display_name == name)
     };
-    let default_position = |after: &[FlowEntry]| -> Result<usize, DeployError> {
-        match placement {
-            Placement::End => Ok(after.len()),
-            Placement::After(anchor) => after
-                .iter()
-                .position(|e| &e.action_name == anchor || &e.display_name == anchor)
-                .map(|index| index + 1)
-                .ok_or_else(|| DeployError::Placement {
-                    anchor: anchor_missing.clone().unwrap_or_else(|| anchor.clone()),
-                    flow: before.iter().map(|e| e.action_name.clone()).collect(),
-                }),
-        }
+    let bound_at = |after: &[FlowEntry], name: &str, id: &Option<String>| {
+        after.iter().position(|e| e.ours && (id.is_some() && e.action_id.as_deref() == id.as_deref() || e.action_name == name))
     };
-    let mut cursor: Option<usize> = None;
+    let placed = |name: &str| places.iter().find(|(placed, _)| placed == name).map(|(_, place)| place);
     let mut bind = Vec::new();
-    for (name, id) in ours {
-        let bound = after.iter().position(|e| {
-            e.ours && (id.is_some() && e.action_id.as_deref() == id.as_deref() || &e.action_name == name)
-        });
-        match bound {
+    let mut moved = Vec::new();
+    // The ones of ours not placed one by one: appended as a block, as they always were.
+    let mut cursor: Option<usize> = None;
+    for (name, id) in ours.iter().filter(|(name, _)| placed(name).is_none()) {
+        match bound_at(&after, name, id) {
             Some(index) => cursor = Some(index + 1),
             None => {
-                let at = match cursor {
-                    Some(at) => at,
-                    None => default_position(&after)?,
+                let at = match (cursor, placement) {
+                    (Some(at), _) => at,
+                    (None, Placement::End) => after.len(),
+                    (None, Placement::After(anchor)) => position(&after, anchor).map(|index| index + 1).ok_or_else(|| {
+                        DeployError::Placement { trigger: trigger.to_owned(), action: name.clone(), anchor: anchor.clone(), flow: flow_names() }
+                    })?,
                 }
                 .min(after.len());
-                after.insert(
-                    at,
-                    FlowEntry { action_id: id.clone(), action_name: name.clone(), display_name: name.clone(), ours: true },
-                );
+                after.insert(at, FlowEntry { action_id: id.clone(), action_name: name.clone(), display_name: name.clone(), ours: true });
                 bind.push(name.clone());
                 cursor = Some(at + 1);
             }
         }
     }
-    Ok(BindingsPlan { trigger: trigger.to_owned(), before, after, bind })
+    // Then each one placed one by one, in `ours` order, relative to the flow as it is now.
+    for (name, id) in ours {
+        let Some(place) = placed(name) else { continue };
+        let bound = bound_at(&after, name, id);
+        let anchor_at = |after: &[FlowEntry], anchor: &str| {
+            position(after, anchor).ok_or_else(|| DeployError::Placement {
+                trigger: trigger.to_owned(),
+                action: name.clone(),
+                anchor: anchor.to_owned(),
+                flow: flow_names(),
+            })
+        };
+        let satisfied = match (bound, place) {
+            (None, _) => false,
+            (Some(index), Place::First) => index == 0,
+            (Some(index), Place::Last) => index + 1 == after.len(),
+            (Some(index), Place::Before(anchor)) => anchor_at(&after, anchor)? == index + 1,
+            (Some(index), Place::After(anchor)) => anchor_at(&after, anchor)? + 1 == index,
+        };
+        if satisfied {
+            continue;
+        }
+        let entry = match bound {
+            Some(index) => {
+                moved.push(name.clone());
+                after.remove(index)
+            }
+            None => {
+                bind.push(name.clone());
+                FlowEntry { action_id: id.clone(), action_name: name.clone(), display_name: name.clone(), ours: true }
+            }
+        };
+        let at = match place {
+            Place::First => 0,
+            Place::Last => after.len(),
+            Place::Before(anchor) => anchor_at(&after, anchor)?,
+            Place::After(anchor) => anchor_at(&after, anchor)? + 1,
+        };
+        after.insert(at.min(after.len()), entry);
+    }
+    // Listed in the order the flow will run them.
+    let order = |name: &String| after.iter().position(|e| e.ours && e.action_name == *name);
+    bind.sort_by_key(order);
+    moved.sort_by_key(order);
+    Ok(BindingsPlan { trigger: trigger.to_owned(), before, after, bind, moved })
 }
 
 #[cfg(test)]
@@ -354,7 +431,7 @@ mod tests {
     #[test]
     fn appends_ours_in_order_and_keeps_others() {
         let current = [binding("x", "X"), binding("y", "Y")];
-        let plan = merge_bindings("post-login", &current, &ours(), &Placement::End).unwrap();
+        let plan = merge_bindings("post-login", &current, &ours(), &Placement::End, &[]).unwrap();
         assert_eq!(names(&plan.after), ["X", "Y", "M", "S"]);
         assert_eq!(plan.bind, ["M", "S"]);
         let writes = plan.writes();
@@ -365,21 +442,47 @@ mod tests {
     #[test]
     fn inserts_after_a_named_action() {
         let current = [binding("x", "X"), binding("y", "Y")];
-        let plan = merge_bindings("post-login", &current, &ours(), &Placement::After("X".into())).unwrap();
+        let plan = merge_bindings("post-login", &current, &ours(), &Placement::After("X".into()), &[]).unwrap();
         assert_eq!(names(&plan.after), ["X", "M", "S", "Y"]);
-        let error = merge_bindings("post-login", &current, &ours(), &Placement::After("Z".into())).unwrap_err();
+        let error = merge_bindings("post-login", &current, &ours(), &Placement::After("Z".into()), &[]).unwrap_err();
         assert!(error.to_string().contains("found [X, Y]"), "{error}");
     }
 
     #[test]
     fn bound_ones_keep_their_place_and_the_next_follows() {
         let current = [binding("m", "M"), binding("x", "X")];
-        let plan = merge_bindings("post-login", &current, &ours(), &Placement::End).unwrap();
+        let plan = merge_bindings("post-login", &current, &ours(), &Placement::End, &[]).unwrap();
         assert_eq!(names(&plan.after), ["M", "S", "X"]);
         let current = [binding("m", "M"), binding("x", "X"), binding("s", "S")];
-        let plan = merge_bindings("post-login", &current, &ours(), &Placement::End).unwrap();
+        let plan = merge_bindings("post-login", &current, &ours(), &Placement::End, &[]).unwrap();
         assert_eq!(names(&plan.after), ["M", "X", "S"]);
         assert!(!plan.changes());
+    }
+
+    #[test]
+    fn each_action_goes_where_it_is_placed_and_stays_there() {
+        let current = [binding("x", "X"), binding("m", "M"), binding("y", "Y")];
+        let places = [("S".to_owned(), Place::Before("M".into())), ("M".to_owned(), Place::Last)];
+        let plan = merge_bindings("post-login", &current, &ours(), &Placement::End, &places).unwrap();
+        assert_eq!(names(&plan.after), ["X", "Y", "S", "M"], "M goes last, then S directly before it");
+        assert_eq!((plan.bind.clone(), plan.moved.clone()), (vec!["S".to_owned()], vec!["M".to_owned()]));
+        // Once there, nothing moves: a second deploy writes nothing.
+        let bound: Vec<Binding> = plan.after.iter().map(|e| binding(&e.action_name.to_lowercase(), &e.action_name)).collect();
+        let bound_ours = vec![("M".to_owned(), Some("m".to_owned())), ("S".to_owned(), Some("s".to_owned()))];
+        let again = merge_bindings("post-login", &bound, &bound_ours, &Placement::End, &places).unwrap();
+        assert!(!again.changes(), "{again:?}");
+        let first = merge_bindings("post-login", &current, &ours(), &Placement::End, &[("S".to_owned(), Place::First)]).unwrap();
+        assert_eq!(names(&first.after), ["S", "X", "M", "Y"]);
+        let error = merge_bindings("post-login", &current, &ours(), &Placement::End, &[("S".to_owned(), Place::After("Z".into()))]).unwrap_err();
+        assert!(error.to_string().contains("\"Z\" in the post-login flow to place S next to it, found [X, M, Y]"), "{error}");
+    }
+
+    #[test]
+    fn places_are_read_from_flags() {
+        assert_eq!(Place::parse("first"), Some(Place::First));
+        assert_eq!(Place::parse("before:Block_Disposable_Email"), Some(Place::Before("Block_Disposable_Email".into())));
+        assert_eq!(Place::parse("after:"), None);
+        assert_eq!(Place::parse("middle"), None);
     }
 
     #[test]

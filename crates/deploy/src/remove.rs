@@ -1,11 +1,11 @@
-//! Removal: our Actions out of the post-login flow, then off the tenant.
+//! Removal: our Actions out of their triggers' flows, then off the tenant.
 //!
 //! Read (GETs only), plan as data, apply, like a deploy:
-//! - the post-login flow is read, merged and written: every binding that is not ours stays,
-//!   in its order; the flow is written only when one of ours is in it;
+//! - the flow of each trigger our Actions are for is read, merged and written: every binding
+//!   that is not ours stays, in its order; a flow is written only when one of ours is in it;
 //! - then each of ours is deleted; Auth0 refuses (409) to delete an Action bound to any
-//!   trigger, so one that another trigger binds (it supports more than post-login) is
-//!   reported and left alone, bound and all;
+//!   trigger, so one that another trigger binds (it supports more than its own) is reported
+//!   and left alone, bound and all;
 //! - only Actions named by our manifests are touched, found by their exact name;
 //! - run again, it finds nothing and sends no write.
 
@@ -16,13 +16,12 @@ use serde::Serialize;
 use crate::DeployError;
 use crate::plan::FlowEntry;
 
-/// The trigger whose flow deploy binds our Actions into.
-const TRIGGER: &str = "post-login";
-
 /// One of ours as the tenant has it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Found {
     pub name: String,
+    /// The trigger its bundle is for, whose flow deploy binds it into.
+    pub trigger: String,
     /// `None` when the tenant has no Action of that name.
     pub id: Option<String>,
     /// Other triggers whose flow binds it.
@@ -43,15 +42,22 @@ pub struct Deletion {
     pub id: String,
 }
 
-/// What a removal changes.
+/// One trigger's flow in a removal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RemovalPlan {
+pub struct FlowRemoval {
     pub trigger: String,
     /// The flow before and after; written only when `unbind` is not empty.
     pub before: Vec<FlowEntry>,
     pub after: Vec<FlowEntry>,
     /// Ours that leave the flow.
     pub unbind: Vec<String>,
+}
+
+/// What a removal changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RemovalPlan {
+    /// One per trigger our Actions are for, in the order they first appear.
+    pub flows: Vec<FlowRemoval>,
     pub delete: Vec<Deletion>,
     pub left_alone: Vec<LeftAlone>,
     /// Ours the tenant does not have.
@@ -60,28 +66,27 @@ pub struct RemovalPlan {
 
 impl RemovalPlan {
     pub fn changes(&self) -> bool {
-        !self.unbind.is_empty() || !self.delete.is_empty()
+        self.flows.iter().any(|flow| !flow.unbind.is_empty()) || !self.delete.is_empty()
+    }
+
+    /// Every one of ours that leaves a flow.
+    pub fn unbind(&self) -> Vec<String> {
+        self.flows.iter().flat_map(|flow| flow.unbind.iter().cloned()).collect()
     }
 }
 
-/// Plans the removal of `found` from a tenant whose post-login flow is `flow`. Pure.
-pub fn plan_removal(found: &[Found], flow: &[Binding]) -> RemovalPlan {
+/// Plans the removal of `found` from a tenant whose flows are `flows` (trigger, bindings).
+/// Pure.
+pub fn plan_removal(found: &[Found], flows: &[(String, Vec<Binding>)]) -> RemovalPlan {
     let entry = |binding: &Binding| {
         let id = binding.action.id.clone();
         let ours = found.iter().any(|f| f.id.as_deref() == Some(id.as_str()));
         let name = binding.action.name.clone().unwrap_or_else(|| id.clone());
         FlowEntry { display_name: binding.display_name.clone().unwrap_or_else(|| name.clone()), action_id: Some(id), action_name: name, ours }
     };
-    let before: Vec<FlowEntry> = flow.iter().map(entry).collect();
-    let mut plan = RemovalPlan {
-        trigger: TRIGGER.to_owned(),
-        after: Vec::new(),
-        unbind: Vec::new(),
-        delete: Vec::new(),
-        left_alone: Vec::new(),
-        absent: Vec::new(),
-        before: Vec::new(),
-    };
+    let mut plan = RemovalPlan { flows: Vec::new(), delete: Vec::new(), left_alone: Vec::new(), absent: Vec::new() };
+    let mut befores: Vec<(String, Vec<FlowEntry>)> = flows.iter().map(|(trigger, flow)| (trigger.clone(), flow.iter().map(entry).collect())).collect();
+    let mut unbinds: Vec<(String, Vec<String>)> = Vec::new();
     for action in found {
         let Some(id) = &action.id else {
             plan.absent.push(action.name.clone());
@@ -97,42 +102,58 @@ pub fn plan_removal(found: &[Found], flow: &[Binding]) -> RemovalPlan {
             });
             continue;
         }
-        if before.iter().any(|e| e.action_id.as_deref() == Some(id.as_str())) {
-            plan.unbind.push(action.name.clone());
+        let in_flow = befores
+            .iter()
+            .any(|(trigger, before)| *trigger == action.trigger && before.iter().any(|e| e.action_id.as_deref() == Some(id.as_str())));
+        if in_flow {
+            match unbinds.iter_mut().find(|(trigger, _)| *trigger == action.trigger) {
+                Some((_, names)) => names.push(action.name.clone()),
+                None => unbinds.push((action.trigger.clone(), vec![action.name.clone()])),
+            }
         }
         plan.delete.push(Deletion { name: action.name.clone(), id: id.clone() });
     }
     let leaving: Vec<&str> = plan.delete.iter().map(|d| d.id.as_str()).collect();
-    plan.after = before.iter().filter(|e| !e.action_id.as_deref().is_some_and(|id| leaving.contains(&id))).cloned().collect();
-    plan.before = before;
+    for (trigger, before) in befores.drain(..) {
+        let after = before.iter().filter(|e| !e.action_id.as_deref().is_some_and(|id| leaving.contains(&id))).cloned().collect();
+        let unbind = unbinds.iter().find(|(t, _)| *t == trigger).map(|(_, names)| names.clone()).unwrap_or_default();
+        plan.flows.push(FlowRemoval { trigger, before, after, unbind });
+    }
     plan
 }
 
-/// Reads what the tenant has of `names` (GETs only) and plans their removal.
-pub fn read_removal(client: &mut Client, names: &[&str]) -> Result<RemovalPlan, DeployError> {
+/// Reads what the tenant has of `ours` (each Action's name and its trigger; GETs only) and
+/// plans their removal.
+pub fn read_removal(client: &mut Client, ours: &[(String, String)]) -> Result<RemovalPlan, DeployError> {
     let mut found = Vec::new();
+    let mut flows: Vec<(String, Vec<Binding>)> = Vec::new();
+    for (_, trigger) in ours {
+        if !flows.iter().any(|(id, _)| id == trigger) {
+            flows.push((trigger.clone(), client.trigger_bindings(trigger)?));
+        }
+    }
     let mut other_flows: Vec<(String, Vec<Binding>)> = Vec::new();
-    for name in names {
+    for (name, own) in ours {
         let Some(action) = client.find_action(name)? else {
-            found.push(Found { name: (*name).to_owned(), id: None, bound_elsewhere: Vec::new() });
+            found.push(Found { name: name.clone(), trigger: own.clone(), id: None, bound_elsewhere: Vec::new() });
             continue;
         };
         let mut bound_elsewhere = Vec::new();
-        for trigger in action.supported_triggers.iter().filter(|t| t.id != TRIGGER) {
-            if !other_flows.iter().any(|(id, _)| *id == trigger.id) {
+        for trigger in action.supported_triggers.iter().filter(|t| t.id != *own) {
+            if !other_flows.iter().any(|(id, _)| *id == trigger.id) && !flows.iter().any(|(id, _)| *id == trigger.id) {
                 other_flows.push((trigger.id.clone(), client.trigger_bindings(&trigger.id)?));
             }
             let bound = other_flows
                 .iter()
+                .chain(flows.iter())
                 .any(|(id, flow)| *id == trigger.id && flow.iter().any(|binding| binding.action.id == action.id));
             if bound {
                 bound_elsewhere.push(trigger.id.clone());
             }
         }
-        found.push(Found { name: (*name).to_owned(), id: Some(action.id), bound_elsewhere });
+        found.push(Found { name: name.clone(), trigger: own.clone(), id: Some(action.id), bound_elsewhere });
     }
-    let flow = client.trigger_bindings(TRIGGER)?;
-    Ok(plan_removal(&found, &flow))
+    Ok(plan_removal(&found, &flows))
 }
 
 /// What a removal did.
@@ -145,9 +166,9 @@ pub struct RemovalOutcome {
 /// Applies a plan: the flow first (so that Auth0 lets the Actions go), then the deletions.
 /// An Action already gone (404) counts as deleted: a removal is safe to run again.
 pub fn apply_removal(client: &mut Client, plan: &RemovalPlan) -> Result<RemovalOutcome, DeployError> {
-    if !plan.unbind.is_empty() {
-        let writes: Vec<_> = plan.after.iter().map(FlowEntry::write).collect();
-        client.update_trigger_bindings(&plan.trigger, &writes)?;
+    for flow in plan.flows.iter().filter(|flow| !flow.unbind.is_empty()) {
+        let writes: Vec<_> = flow.after.iter().map(FlowEntry::write).collect();
+        client.update_trigger_bindings(&flow.trigger, &writes)?;
     }
     let mut deleted = Vec::new();
     for deletion in &plan.delete {
@@ -158,7 +179,7 @@ pub fn apply_removal(client: &mut Client, plan: &RemovalPlan) -> Result<RemovalO
         }
         deleted.push(deletion.name.clone());
     }
-    Ok(RemovalOutcome { unbound: plan.unbind.clone(), deleted })
+    Ok(RemovalOutcome { unbound: plan.unbind(), deleted })
 }
 
 #[cfg(test)]
@@ -171,17 +192,27 @@ mod tests {
     }
 
     fn ours(name: &str, id: &str) -> Found {
-        Found { name: name.to_owned(), id: Some(id.to_owned()), bound_elsewhere: Vec::new() }
+        Found { name: name.to_owned(), trigger: "post-login".into(), id: Some(id.to_owned()), bound_elsewhere: Vec::new() }
+    }
+
+    fn post_login(flow: &[Binding]) -> Vec<(String, Vec<Binding>)> {
+        vec![("post-login".to_owned(), flow.to_vec())]
     }
 
     #[test]
     fn foreign_bindings_stay_in_order_around_ours() {
         let flow = [binding("f1", "Before"), binding("a1", "Manage_Subscription"), binding("f2", "Between"), binding("a2", "Set_Default_Member_Role"), binding("f3", "After")];
-        let plan = plan_removal(&[ours("Manage_Subscription", "a1"), ours("Set_Default_Member_Role", "a2")], &flow);
-        let after: Vec<&str> = plan.after.iter().map(|e| e.action_name.as_str()).collect();
+        let m2m = [binding("f4", "Other_M2M"), binding("a3", "Limit_M2M_Scopes")];
+        let mut limit = ours("Limit_M2M_Scopes", "a3");
+        limit.trigger = "credentials-exchange".into();
+        let flows = vec![("post-login".to_owned(), flow.to_vec()), ("credentials-exchange".to_owned(), m2m.to_vec())];
+        let plan = plan_removal(&[ours("Manage_Subscription", "a1"), ours("Set_Default_Member_Role", "a2"), limit], &flows);
+        let after: Vec<&str> = plan.flows[0].after.iter().map(|e| e.action_name.as_str()).collect();
         assert_eq!(after, ["Before", "Between", "After"]);
-        assert_eq!(plan.unbind, ["Manage_Subscription", "Set_Default_Member_Role"]);
-        assert_eq!(plan.delete.len(), 2);
+        assert_eq!(plan.flows[0].unbind, ["Manage_Subscription", "Set_Default_Member_Role"]);
+        let m2m_after: Vec<&str> = plan.flows[1].after.iter().map(|e| e.action_name.as_str()).collect();
+        assert_eq!((m2m_after, plan.flows[1].unbind.clone()), (vec!["Other_M2M"], vec!["Limit_M2M_Scopes".to_owned()]));
+        assert_eq!(plan.delete.len(), 3);
     }
 
     #[test]
@@ -189,19 +220,19 @@ mod tests {
         let flow = [binding("a1", "Manage_Subscription")];
         let mut shared = ours("Manage_Subscription", "a1");
         shared.bound_elsewhere.push("credentials-exchange".into());
-        let absent = Found { name: "Set_Default_Member_Role".into(), id: None, bound_elsewhere: Vec::new() };
-        let plan = plan_removal(&[shared, absent], &flow);
+        let absent = Found { name: "Set_Default_Member_Role".into(), trigger: "post-login".into(), id: None, bound_elsewhere: Vec::new() };
+        let plan = plan_removal(&[shared, absent], &post_login(&flow));
         assert!(!plan.changes());
-        assert_eq!(plan.after.len(), 1);
+        assert_eq!(plan.flows[0].after.len(), 1);
         assert!(plan.left_alone[0].reason.starts_with("also bound to credentials-exchange"));
         assert_eq!(plan.absent, ["Set_Default_Member_Role"]);
     }
 
     #[test]
     fn an_unbound_action_is_deleted_without_writing_the_flow() {
-        let plan = plan_removal(&[ours("Manage_Subscription", "a1")], &[binding("f1", "Other")]);
-        assert!(plan.unbind.is_empty());
+        let plan = plan_removal(&[ours("Manage_Subscription", "a1")], &post_login(&[binding("f1", "Other")]));
+        assert!(plan.unbind().is_empty());
         assert_eq!(plan.delete, [Deletion { name: "Manage_Subscription".into(), id: "a1".into() }]);
-        assert_eq!(plan.before, plan.after);
+        assert_eq!(plan.flows[0].before, plan.flows[0].after);
     }
 }

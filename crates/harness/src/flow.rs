@@ -1,11 +1,19 @@
-//! Flows: the Actions a tenant binds to post-login, run in order as Auth0 runs them.
+//! Flows: the Actions a tenant binds to a trigger, run in order as Auth0 runs them.
 //!
 //! Auth0 semantics modelled here, on the host side (the module only ever decides one Action):
 //! - `api.user.setAppMetadata(k, v)` / `setUserMetadata(k, v)` set one top-level key of the
 //!   user's metadata, and later Actions see it in `event.user`; `null` deletes the key;
+//!   `api.transaction.setMetadata` is seen at once in `event.transaction.metadata`;
 //! - custom claims are collected per token, a later value replacing an earlier one;
-//! - `api.access.deny(reason)` ends the flow: later Actions do not run;
-//! - the whole flow has one time budget (Auth0 gives it 20 s), shared by its Actions;
+//! - `api.access.deny` (and `api.validation.error`, `api.session.revoke`) ends the flow:
+//!   later Actions do not run;
+//! - `api.redirect.sendUserTo` (or `api.prompt.render`) pauses the flow after that Action;
+//!   Auth0 runs the same Action's `onContinuePostLogin` when the user comes back, then the
+//!   later Actions, with the event of the `/continue` request;
+//! - the flow has one time budget (Auth0 gives it 20 s) before the redirect, and another
+//!   after it;
+//! - every call is checked as Auth0 checks it ([`auth0_actions::rules`]): one it refuses
+//!   ends the flow with a sentence naming the rule, as it would fail the login;
 //! - an Action the module refuses or that breaks a limit ends the flow (Auth0 fails the login).
 //!
 //! The result also carries warnings for what Auth0 would silently change: a log line longer
@@ -13,32 +21,28 @@
 
 use std::time::{Duration, Instant};
 
-use actions_core::{
-    Action, ApiCall, Effect, FORBIDDEN_CLAIM_DOMAINS, MAX_LOG_LINE_CHARS, Timestamp, is_restricted_claim,
-};
+use auth0_actions::rules::{Checker, Finding, Place};
+use auth0_actions::{Answer, Effect, Timestamp, Trigger};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::engine::{CallOutcome, Failure, ModuleRunner, Usage};
-
-/// The flow a tenant of this project binds: every Action, in the table's order (`deploy`
-/// binds them so), subscription first, then the member role.
-pub const DEFAULT_FLOW: [Action; Action::ALL.len()] = Action::ALL;
+use crate::engine::{Answered, Answers, Call, CallOutcome, Failure, ModuleRunner, Usage, refusal};
 
 /// Auth0 persists at most this many bytes of `app_metadata` (and of `user_metadata`).
 pub(crate) const MAX_METADATA_BYTES: usize = 32 * 1024;
 
-/// One Action of a flow: one of the module's, or a stub standing in for another Action the
-/// tenant binds (a third-party or hand-written one), which always asks for the same effects.
+/// One Action of a flow: one of the modules', by name, or a stub standing in for another
+/// Action the tenant binds (a third-party or hand-written one), which always asks for the
+/// same effects.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FlowAction {
-    /// One of the module's Actions.
-    Module(Action),
+    /// One of the modules' Actions.
+    Named(String),
     /// Another Action of the tenant, by the effects it asks for.
     Stub(Stub),
 }
 
-/// An Action outside the module, modelled by the effects it asks for.
+/// An Action outside the modules, modelled by the effects it asks for.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Stub {
@@ -52,7 +56,7 @@ impl FlowAction {
     /// Its name, as steps report it.
     pub fn name(&self) -> &str {
         match self {
-            FlowAction::Module(action) => action.name(),
+            FlowAction::Named(name) => name,
             FlowAction::Stub(stub) => &stub.name,
         }
     }
@@ -60,7 +64,7 @@ impl FlowAction {
     /// As a fixture's `flow` lists it: a name, or the stub object.
     pub fn to_json(&self) -> Value {
         match self {
-            FlowAction::Module(action) => Value::String(action.name().to_owned()),
+            FlowAction::Named(name) => Value::String(name.clone()),
             FlowAction::Stub(stub) => serde_json::to_value(stub).unwrap_or(Value::Null),
         }
     }
@@ -72,11 +76,14 @@ impl FlowAction {
 pub struct Step {
     /// The Action's name.
     pub action: String,
+    /// The handler, when it is not the trigger's first (`onContinuePostLogin`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handler: Option<String>,
     /// What it asked for, in order.
     pub effects: Vec<Effect>,
 }
 
-/// What the login ends with once every Action has run (or the flow was denied).
+/// What the login ends with once every Action has run (or the flow was denied or paused).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FinalState {
@@ -88,20 +95,50 @@ pub struct FinalState {
     pub id_token_claims: Map<String, Value>,
     /// Custom claims of the access token, by name.
     pub access_token_claims: Map<String, Value>,
-    /// The reason given to `api.access.deny`, when an Action denied the login.
+    /// Why the login was refused, when an Action refused it: `access.deny`'s reason (in a
+    /// credentials exchange and a signup, its arguments joined by `: `), `validation.error`'s
+    /// code and message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub denied: Option<String>,
+    /// Where the flow is paused, when it ended at a redirect with no continuation: the URL
+    /// (or `form ap_...` for a Form).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redirect: Option<String>,
 }
 
 /// A flow's whole observable result: what each Action asked for, and the final state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FlowOutcome {
-    /// One per Action that ran, in order.
+    /// One per Action that ran (and one more for a continuation), in order.
     pub steps: Vec<Step>,
     /// The user and tokens once the flow is over.
     #[serde(rename = "final")]
     pub final_state: FinalState,
+}
+
+/// The continuation of a flow that redirected.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resumption {
+    /// Keys of the `/continue` request's event, replacing the login's.
+    pub event: Map<String, Value>,
+    /// When the user came back.
+    pub now: Timestamp,
+}
+
+/// One run of a flow.
+#[derive(Debug, Clone, Copy)]
+pub struct FlowRequest<'a> {
+    /// The Actions in the order the tenant binds them.
+    pub actions: &'a [FlowAction],
+    /// The trigger's event.
+    pub event: &'a Value,
+    /// The instant of the login.
+    pub now: Timestamp,
+    /// The time the flow may take before a redirect, and again after it.
+    pub budget: Duration,
+    /// The continuation, for a flow that redirects.
+    pub resume: Option<&'a Resumption>,
 }
 
 /// One run of a flow on one event.
@@ -109,69 +146,227 @@ pub struct FlowOutcome {
 pub struct FlowRun {
     /// The steps that ran, and the state they left, even when a step failed.
     pub outcome: FlowOutcome,
-    /// Why the flow gave no complete answer (a refusal or a broken limit), in one sentence.
+    /// Why the flow gave no complete answer (a refusal, a broken limit, a call Auth0 refuses),
+    /// in one sentence.
     pub failure: Option<String>,
     /// What Auth0 would silently change, one sentence each.
     pub warnings: Vec<String>,
     /// Instructions summed over the steps, peak memory of any step, time of the whole flow.
     pub usage: Usage,
+    /// The answers the Actions read, with the Action that asked, in order.
+    pub answered: Vec<(String, Answered)>,
+    /// How many of them came before the user came back from a redirect, when they did.
+    pub answered_before_resume: Option<usize>,
 }
 
-/// Runs `actions` in order on `event`, each of the module's in a fresh instance, within
-/// `budget` in all.
-pub fn run_flow(runner: &ModuleRunner, actions: &[FlowAction], event: &Value, now: Timestamp, budget: Duration) -> FlowRun {
+/// Runs a flow as Auth0 runs it, each of the modules' Actions in a fresh instance, asking
+/// `answers` for what their decisions need.
+pub fn run_flow(runner: &ModuleRunner, request: FlowRequest<'_>, answers: &mut dyn Answers) -> FlowRun {
+    // Compiling a module is the runner's work, not the flow's: not a part of its time.
+    for action in request.actions {
+        runner.compile_for(action.name());
+    }
     let started = Instant::now();
-    let mut state = State::from_event(event);
-    let mut steps = Vec::with_capacity(actions.len());
-    let mut usage = Usage::default();
-    let mut failure = None;
-    let mut warnings = Vec::new();
-    // The event the next Action sees; cloned only once an Action changed the user's metadata.
+    let mut state = State::from_event(request.event);
+    let mut run = FlowRun {
+        outcome: FlowOutcome { steps: Vec::new(), final_state: FinalState::empty() },
+        failure: None,
+        warnings: Vec::new(),
+        usage: Usage::default(),
+        answered: Vec::new(),
+        answered_before_resume: None,
+    };
+    let trigger = match flow_trigger(runner, request.actions) {
+        Ok(trigger) => trigger,
+        Err(sentence) => {
+            run.failure = Some(sentence);
+            run.outcome.final_state = state.finish(&mut run.warnings);
+            return run;
+        }
+    };
+    let mut checker = Checker::new();
+    // The event the next Action sees; copied only once an Action changed it.
     let mut current: Option<Value> = None;
-    for flow_action in actions {
-        let name = flow_action.name();
-        let effects = match flow_action {
-            FlowAction::Stub(stub) => stub.effects.clone(),
-            FlowAction::Module(action) => {
-                let action = *action;
-                let Some(left) = budget.checked_sub(started.elapsed()).filter(|left| !left.is_zero()) else {
-                    failure = Some(out_of_time(name, budget));
-                    break;
-                };
-                let call = runner.call_within(action, current.as_ref().unwrap_or(event), now, left);
-                usage.instructions = usage.instructions.saturating_add(call.usage.instructions);
-                usage.memory_bytes = usage.memory_bytes.max(call.usage.memory_bytes);
-                match call.outcome {
-                    CallOutcome::Effects(effects) => effects,
-                    CallOutcome::Refused(error) => {
-                        failure = Some(format!("{name}: {}", crate::engine::refusal(&error)));
-                        break;
-                    }
-                    CallOutcome::Failed(Failure::OutOfTime { .. }) => {
-                        failure = Some(out_of_time(name, budget));
-                        break;
-                    }
-                    CallOutcome::Failed(other) => {
-                        failure = Some(format!("{name}: the module {other}"));
-                        break;
-                    }
-                }
+    let (mut now, mut window_start, mut resumed) = (request.now, started, false);
+    let mut index = 0;
+    while let Some(flow_action) = request.actions.get(index) {
+        let name = flow_action.name().to_owned();
+        let event = current.as_ref().unwrap_or(request.event).clone();
+        let step = match flow_action {
+            FlowAction::Stub(stub) => Ok(stub.effects.clone()),
+            FlowAction::Named(action) => {
+                let handler = runner.action(action).map(|info| info.execute_handler().to_owned()).unwrap_or_default();
+                let call = Call { action, handler: &handler, event: &event, now, time: Duration::ZERO };
+                execute(runner, call, request.budget, window_start, answers, &mut run)
             }
         };
-        let metadata_changed = state.apply(name, &effects, &mut warnings);
-        steps.push(Step { action: name.to_owned(), effects });
+        let effects = match step {
+            Ok(effects) => effects,
+            Err(sentence) => {
+                run.failure = Some(sentence);
+                break;
+            }
+        };
+        let handler = trigger.execute();
+        let paused = match apply(&mut state, &mut checker, &mut run, trigger, handler, &name, &event, effects, None) {
+            Ok(paused) => paused,
+            Err(()) => break,
+        };
         if state.denied.is_some() {
             break;
         }
-        if metadata_changed {
-            let mut next = current.take().unwrap_or_else(|| event.clone());
-            state.write_into(&mut next);
-            current = Some(next);
+        if state.changed {
+            current = Some(state.write_into(current.take().unwrap_or_else(|| request.event.clone())));
+        }
+        if let Some(target) = paused {
+            let (Some(resume), false) = (request.resume, resumed) else {
+                state.redirect = Some(target);
+                break;
+            };
+            // The user comes back: the same Action's continuation, then the later Actions,
+            // on the event of the `/continue` request, with a new time budget.
+            resumed = true;
+            run.answered_before_resume = Some(run.answered.len());
+            now = resume.now;
+            window_start = Instant::now();
+            let mut next = current.take().unwrap_or_else(|| request.event.clone());
+            if let Value::Object(object) = &mut next {
+                for (key, value) in &resume.event {
+                    object.insert(key.clone(), value.clone());
+                }
+            }
+            if let FlowAction::Named(action) = flow_action {
+                let Some(continue_handler) = runner.action(action).and_then(|info| info.resume_handler()).map(str::to_owned) else {
+                    run.failure = Some(format!(
+                        "{action} redirected, and it has no onContinuePostLogin: Auth0 would fail the login when the user comes back"
+                    ));
+                    break;
+                };
+                let call = Call { action, handler: &continue_handler, event: &next, now, time: Duration::ZERO };
+                let effects = match execute(runner, call, request.budget, window_start, answers, &mut run) {
+                    Ok(effects) => effects,
+                    Err(sentence) => {
+                        run.failure = Some(sentence);
+                        break;
+                    }
+                };
+                let applied = apply(&mut state, &mut checker, &mut run, trigger, &continue_handler, &name, &next, effects, Some(&continue_handler));
+                if state.changed {
+                    next = state.write_into(next);
+                }
+                current = Some(next);
+                match applied {
+                    Ok(Some(target)) => {
+                        state.redirect = Some(target);
+                        break;
+                    }
+                    Ok(None) => {}
+                    Err(()) => break,
+                }
+                if state.denied.is_some() {
+                    break;
+                }
+            } else {
+                current = Some(next);
+            }
+        }
+        index += 1;
+    }
+    if run.failure.is_none() {
+        for finding in checker.finish() {
+            match finding {
+                Finding::Refused(sentence) => run.failure = Some(sentence),
+                Finding::Changed(sentence) => run.warnings.push(sentence),
+            }
         }
     }
-    usage.micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-    let final_state = state.finish(&mut warnings);
-    FlowRun { outcome: FlowOutcome { steps, final_state }, failure, warnings, usage }
+    run.usage.micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    run.outcome.final_state = state.finish(&mut run.warnings);
+    run
+}
+
+/// The trigger the flow's Actions share.
+fn flow_trigger(runner: &ModuleRunner, actions: &[FlowAction]) -> Result<Trigger, String> {
+    let mut trigger: Option<(Trigger, &str)> = None;
+    for action in actions {
+        let FlowAction::Named(name) = action else { continue };
+        let Some(info) = runner.action(name) else {
+            return Err(format!("expected an Action among {}, found {name:?}", runner.names()));
+        };
+        let Some(this) = info.known_trigger() else {
+            return Err(format!("{name}: the trigger {} is not one this runner knows", info.trigger.id));
+        };
+        match trigger {
+            Some((first, first_name)) if first != this => {
+                return Err(format!("expected the flow's Actions to share a trigger, found {first_name} on {first} and {name} on {this}"));
+            }
+            Some(_) => {}
+            None => trigger = Some((this, name)),
+        }
+    }
+    trigger.map(|(trigger, _)| trigger).ok_or_else(|| "expected at least one Action by name in the flow, found only stubs".to_owned())
+}
+
+/// Runs one handler within what the flow's window has left; its effects, or why it gave none.
+fn execute(
+    runner: &ModuleRunner,
+    mut call: Call<'_>,
+    budget: Duration,
+    window_start: Instant,
+    answers: &mut dyn Answers,
+    run: &mut FlowRun,
+) -> Result<Vec<Effect>, String> {
+    let name = call.action;
+    let Some(left) = budget.checked_sub(window_start.elapsed()).filter(|left| !left.is_zero()) else {
+        return Err(out_of_time(name, budget));
+    };
+    call.time = left;
+    let result = runner.run(&call, answers);
+    run.usage.instructions = run.usage.instructions.saturating_add(result.usage.instructions);
+    run.usage.memory_bytes = run.usage.memory_bytes.max(result.usage.memory_bytes);
+    run.answered.extend(result.answered.into_iter().map(|answered| (name.to_owned(), answered)));
+    match result.outcome {
+        CallOutcome::Effects(effects) => Ok(effects),
+        CallOutcome::Refused(error) => Err(format!("{name}: {}", refusal(&error))),
+        CallOutcome::Failed(Failure::OutOfTime { .. }) => Err(out_of_time(name, budget)),
+        CallOutcome::Failed(Failure::NoAnswer(sentence)) => Err(format!("{name}: {sentence}")),
+        CallOutcome::Failed(other) => Err(format!("{name}: the module {other}")),
+    }
+}
+
+/// Checks and applies one step's effects; `Ok(Some(target))` when it redirected, `Err` when
+/// Auth0 would refuse one of its calls (the failure is set).
+#[allow(clippy::too_many_arguments)]
+fn apply(
+    state: &mut State,
+    checker: &mut Checker,
+    run: &mut FlowRun,
+    trigger: Trigger,
+    handler: &str,
+    name: &str,
+    event: &Value,
+    effects: Vec<Effect>,
+    step_handler: Option<&str>,
+) -> Result<Option<String>, ()> {
+    let place = Place { trigger, handler, action: name, event };
+    let mut refused = None;
+    for effect in &effects {
+        for finding in checker.effect(&place, effect) {
+            match finding {
+                Finding::Refused(sentence) => {
+                    refused.get_or_insert(sentence);
+                }
+                Finding::Changed(sentence) => run.warnings.push(sentence),
+            }
+        }
+    }
+    let paused = state.apply(trigger, &effects);
+    run.outcome.steps.push(Step { action: name.to_owned(), handler: step_handler.map(str::to_owned), effects });
+    if let Some(sentence) = refused {
+        run.failure = Some(sentence);
+        return Err(());
+    }
+    Ok(paused)
 }
 
 fn out_of_time(action: &str, budget: Duration) -> String {
@@ -190,9 +385,26 @@ struct State {
     /// Which metadata an Action set: Auth0 writes (and limits) only those.
     app_metadata_written: bool,
     user_metadata_written: bool,
+    transaction_metadata: Option<Map<String, Value>>,
+    /// Whether the last step changed what later Actions see.
+    changed: bool,
     id_token_claims: Map<String, Value>,
     access_token_claims: Map<String, Value>,
     denied: Option<String>,
+    redirect: Option<String>,
+}
+
+impl FinalState {
+    fn empty() -> FinalState {
+        FinalState {
+            app_metadata: Value::Object(Map::new()),
+            user_metadata: Value::Object(Map::new()),
+            id_token_claims: Map::new(),
+            access_token_claims: Map::new(),
+            denied: None,
+            redirect: None,
+        }
+    }
 }
 
 impl State {
@@ -208,63 +420,78 @@ impl State {
             user_is_object: user.is_some_and(Value::is_object),
             app_metadata_written: false,
             user_metadata_written: false,
+            transaction_metadata: None,
+            changed: false,
             id_token_claims: Map::new(),
             access_token_claims: Map::new(),
             denied: None,
+            redirect: None,
         }
     }
 
-    /// Applies one Action's effects; says whether the user's metadata changed.
-    fn apply(&mut self, action: &str, effects: &[Effect], warnings: &mut Vec<String>) -> bool {
-        let mut changed = false;
+    /// Applies one step's effects; says where it redirected, if it did.
+    fn apply(&mut self, trigger: Trigger, effects: &[Effect]) -> Option<String> {
+        self.changed = false;
+        let mut redirect = None;
         for effect in effects {
-            match effect {
-                Effect::Api(ApiCall::SetAppMetadata { key, value }) => {
-                    set_key(&mut self.app_metadata, key, value);
+            let Effect::Api(call) = effect else { continue };
+            let arg = |index: usize| call.args.get(index).cloned().unwrap_or(Value::Null);
+            let text = |index: usize| call.args.get(index).and_then(Value::as_str).unwrap_or_default().to_owned();
+            match call.path.as_str() {
+                "user.setAppMetadata" => {
+                    set_key(&mut self.app_metadata, &text(0), &arg(1));
                     self.app_metadata_written = true;
-                    changed = true;
+                    self.changed = true;
                 }
-                Effect::Api(ApiCall::SetUserMetadata { key, value }) => {
-                    set_key(&mut self.user_metadata, key, value);
+                "user.setUserMetadata" => {
+                    set_key(&mut self.user_metadata, &text(0), &arg(1));
                     self.user_metadata_written = true;
-                    changed = true;
+                    self.changed = true;
                 }
-                Effect::Api(ApiCall::SetIdTokenClaim { key, value }) => {
-                    claim_warning(action, "idToken", key, warnings);
-                    self.id_token_claims.insert(key.clone(), value.clone());
-                }
-                Effect::Api(ApiCall::SetAccessTokenClaim { key, value }) => {
-                    claim_warning(action, "accessToken", key, warnings);
-                    self.access_token_claims.insert(key.clone(), value.clone());
-                }
-                Effect::Api(ApiCall::Deny { reason }) => {
-                    // The first denial ends the login; its reason is the one the user sees.
-                    if self.denied.is_none() {
-                        self.denied = Some(reason.clone());
+                "transaction.setMetadata" => {
+                    let metadata = self.transaction_metadata.get_or_insert_with(Map::new);
+                    if arg(1).is_null() {
+                        metadata.remove(&text(0));
+                    } else {
+                        metadata.insert(text(0), arg(1));
                     }
+                    self.changed = true;
                 }
-                Effect::Log(line) => {
-                    let chars = line.chars().count();
-                    if chars > MAX_LOG_LINE_CHARS {
-                        warnings.push(format!(
-                            "{action}: a log line of {chars} characters would be cut to the {MAX_LOG_LINE_CHARS} Auth0 keeps"
-                        ));
-                    }
+                "idToken.setCustomClaim" => {
+                    self.id_token_claims.insert(text(0), arg(1));
                 }
-                Effect::ManagementApi(_) => {}
+                "accessToken.setCustomClaim" => {
+                    self.access_token_claims.insert(text(0), arg(1));
+                }
+                // The first refusal ends the login; its reason is the one the user sees.
+                "access.deny" | "validation.error" | "session.revoke" if self.denied.is_none() => {
+                    let parts: Vec<String> = call.args.iter().filter_map(|arg| arg.as_str().map(str::to_owned)).collect();
+                    let one_reason = trigger == Trigger::PostLogin && call.path == "access.deny";
+                    self.denied = Some(if one_reason { text(0) } else { parts.join(": ") });
+                }
+                "redirect.sendUserTo" => redirect = Some(text(0)),
+                "prompt.render" => redirect = Some(format!("form {}", text(0))),
+                _ => {}
             }
         }
-        changed
+        redirect
     }
 
-    fn write_into(&self, event: &mut Value) {
-        if !self.user_is_object {
-            return;
-        }
-        if let Some(Value::Object(user)) = event.get_mut("user") {
+    /// `event` as later Actions see it: the user's metadata and the transaction's, as set.
+    fn write_into(&self, mut event: Value) -> Value {
+        if self.user_is_object
+            && let Some(Value::Object(user)) = event.get_mut("user")
+        {
             user.insert("app_metadata".to_owned(), self.app_metadata.clone());
             user.insert("user_metadata".to_owned(), self.user_metadata.clone());
         }
+        if let (Some(metadata), Value::Object(object)) = (&self.transaction_metadata, &mut event) {
+            let transaction = object.entry("transaction").or_insert_with(|| Value::Object(Map::new()));
+            if let Value::Object(transaction) = transaction {
+                transaction.insert("metadata".to_owned(), Value::Object(metadata.clone()));
+            }
+        }
+        event
     }
 
     fn finish(self, warnings: &mut Vec<String>) -> FinalState {
@@ -277,9 +504,7 @@ impl State {
         for (name, value) in written.into_iter().filter_map(|(name, value, written)| written.then_some((name, value))) {
             let bytes = serde_json::to_vec(value).map(|bytes| bytes.len()).unwrap_or(0);
             if bytes > MAX_METADATA_BYTES {
-                warnings.push(format!(
-                    "{name} would be {bytes} bytes, over the {MAX_METADATA_BYTES} bytes Auth0 stores"
-                ));
+                warnings.push(format!("{name} would be {bytes} bytes, over the {MAX_METADATA_BYTES} bytes Auth0 stores"));
             }
         }
         FinalState {
@@ -288,6 +513,7 @@ impl State {
             id_token_claims: self.id_token_claims,
             access_token_claims: self.access_token_claims,
             denied: self.denied,
+            redirect: self.redirect,
         }
     }
 }
@@ -307,15 +533,43 @@ fn set_key(metadata: &mut Value, key: &str, value: &Value) {
     }
 }
 
-fn claim_warning(action: &str, token: &str, key: &str, warnings: &mut Vec<String>) {
-    if is_restricted_claim(key) {
-        warnings.push(format!(
-            "{action}: api.{token}.setCustomClaim({key:?}) would be dropped by Auth0: {key:?} is a restricted claim name"
-        ));
-    } else if let Some(domain) = FORBIDDEN_CLAIM_DOMAINS.iter().find(|domain| key.contains(*domain)) {
-        warnings.push(format!(
-            "{action}: api.{token}.setCustomClaim({key:?}) would be dropped by Auth0: claim namespaces must not use {domain}"
-        ));
+/// Answers from a list, in order: what a fixture's `answers` gives.
+#[derive(Debug, Clone)]
+pub struct ListAnswers<'a> {
+    list: &'a [crate::fixture::FixtureAnswer],
+    next: usize,
+}
+
+impl<'a> ListAnswers<'a> {
+    /// The answers of `list`, the first first.
+    pub fn new(list: &'a [crate::fixture::FixtureAnswer]) -> Self {
+        ListAnswers { list, next: 0 }
+    }
+
+    /// How many answers were not asked for.
+    pub fn unused(&self) -> usize {
+        self.list.len().saturating_sub(self.next)
+    }
+}
+
+impl Answers for ListAnswers<'_> {
+    fn answer(&mut self, action: &str, effect: &Effect) -> Result<Answer, String> {
+        let Some(answer) = self.list.get(self.next) else {
+            let hint = match effect {
+                Effect::Api(call) => format!("{{\"api\": \"{}\", \"returns\": ...}}", call.path),
+                Effect::ManagementApi(request) => {
+                    format!("{{\"management_api\": {{\"method\": \"{}\", \"path\": \"{}\"}}, \"returns\": {{\"status\": 200, \"body\": ...}}}}", request.method.as_str(), request.path)
+                }
+                Effect::Log(_) => String::new(),
+            };
+            return Err(format!(
+                "asked for the answer of {}, and the fixture gives none: add {hint} to \"answers\"",
+                crate::engine::effect_call(effect)
+            ));
+        };
+        let index = self.next;
+        self.next += 1;
+        answer.answer_for(index, action, effect)
     }
 }
 
@@ -327,25 +581,21 @@ mod tests {
     #[test]
     fn metadata_changes_apply_and_null_deletes() {
         let mut state = State::from_event(&json!({"user": {"app_metadata": {"a": 1, "b": 2}}}));
-        let mut warnings = Vec::new();
-        let changed = state.apply(
-            "Manage_Subscription",
+        let redirect = state.apply(
+            Trigger::PostLogin,
             &[
-                Effect::Api(ApiCall::SetAppMetadata { key: "a".into(), value: Value::Null }),
-                Effect::Api(ApiCall::SetAppMetadata { key: "c".into(), value: json!(3) }),
-                Effect::Api(ApiCall::SetIdTokenClaim { key: "sub".into(), value: json!("x") }),
-                Effect::Log("x".repeat(300)),
+                Effect::api("user.setAppMetadata", [json!("a"), Value::Null]),
+                Effect::api("user.setAppMetadata", [json!("c"), json!(3)]),
+                Effect::api("idToken.setCustomClaim", [json!("sub"), json!("x")]),
+                Effect::api("transaction.setMetadata", [json!("step"), json!(1)]),
             ],
-            &mut warnings,
         );
-        assert!(changed);
+        assert_eq!(redirect, None);
+        assert!(state.changed);
         assert_eq!(state.app_metadata, json!({"b": 2, "c": 3}));
-        assert_eq!(warnings.len(), 2, "{warnings:?}");
-        assert!(warnings[0].contains("restricted claim"), "{warnings:?}");
-        assert!(warnings[1].contains("300 characters"), "{warnings:?}");
-        let mut event = json!({"user": {"user_id": "u"}});
-        state.write_into(&mut event);
+        let event = state.write_into(json!({"user": {"user_id": "u"}}));
         assert_eq!(event["user"]["app_metadata"], json!({"b": 2, "c": 3}));
+        assert_eq!(event["transaction"]["metadata"], json!({"step": 1}));
     }
 
     #[test]
@@ -355,9 +605,18 @@ mod tests {
         State::from_event(&event).finish(&mut warnings);
         assert!(warnings.is_empty(), "a profile the flow leaves alone is not written: {warnings:?}");
         let mut state = State::from_event(&event);
-        let write = Effect::Api(ApiCall::SetAppMetadata { key: "plan".into(), value: json!("team") });
-        state.apply("Stub", &[write], &mut warnings);
+        state.apply(Trigger::PostLogin, &[Effect::api("user.setAppMetadata", [json!("plan"), json!("team")])]);
         state.finish(&mut warnings);
         assert!(warnings[0].starts_with("app_metadata would be 400"), "{warnings:?}");
+    }
+
+    #[test]
+    fn a_refusal_is_the_reason_auth0_gives() {
+        let mut state = State::from_event(&json!({}));
+        state.apply(Trigger::CredentialsExchange, &[Effect::api("access.deny", [json!("invalid_scope"), json!("scope x")])]);
+        assert_eq!(state.denied.as_deref(), Some("invalid_scope: scope x"));
+        let mut state = State::from_event(&json!({}));
+        let redirect = state.apply(Trigger::PostLogin, &[Effect::api("redirect.sendUserTo", [json!("https://x.example")])]);
+        assert_eq!(redirect.as_deref(), Some("https://x.example"));
     }
 }

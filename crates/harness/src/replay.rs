@@ -4,13 +4,13 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use actions_core::{Action, Effect, Timestamp};
+use auth0_actions::{Effect, Timestamp};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use crate::engine::{ModuleInfo, ModuleRunner, Usage};
-use crate::fixture::{Case, FixtureError};
-use crate::flow::{FlowAction, FlowOutcome, run_flow};
+use crate::engine::{ModuleRunner, Usage};
+use crate::fixture::{Case, Continuation, FixtureAnswer, FixtureError, Resume};
+use crate::flow::{FlowAction, FlowOutcome, FlowRequest, ListAnswers, Resumption, run_flow};
 use crate::redact::Redactor;
 
 /// How one fixture ended.
@@ -52,6 +52,12 @@ pub struct FixtureResult {
     /// The effects the Action asked for (a one-Action fixture).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub actual: Option<Vec<Effect>>,
+    /// The effects the fixture expects of the continuation, after a redirect.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_continue: Option<Vec<Effect>>,
+    /// The effects the continuation asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actual_continue: Option<Vec<Effect>>,
     /// A flow's expected steps and final state.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expected_flow: Option<FlowOutcome>,
@@ -67,13 +73,11 @@ pub struct FixtureResult {
     /// What the calls used, summed over a flow.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub usage: Option<Usage>,
-    /// Which module ran.
-    pub module: ModuleInfo,
 }
 
 impl FixtureResult {
     /// A fixture or line that could not be used.
-    pub fn error(path: PathBuf, line: Option<u64>, name: String, message: String, module: &ModuleInfo) -> FixtureResult {
+    pub fn error(path: PathBuf, line: Option<u64>, name: String, message: String) -> FixtureResult {
         FixtureResult {
             path,
             line,
@@ -84,12 +88,13 @@ impl FixtureResult {
             now: None,
             expected: None,
             actual: None,
+            expected_continue: None,
+            actual_continue: None,
             expected_flow: None,
             actual_flow: None,
             message: Some(message),
             warnings: Vec::new(),
             usage: None,
-            module: module.clone(),
         }
     }
 
@@ -105,7 +110,7 @@ impl FixtureResult {
         for warning in &mut self.warnings {
             *warning = redactor.text(warning);
         }
-        for effects in [&mut self.expected, &mut self.actual].into_iter().flatten() {
+        for effects in [&mut self.expected, &mut self.actual, &mut self.expected_continue, &mut self.actual_continue].into_iter().flatten() {
             *effects = redact_effects(redactor, effects);
         }
         for flow in [&mut self.expected_flow, &mut self.actual_flow].into_iter().flatten() {
@@ -152,8 +157,13 @@ pub struct ReplayOptions {
 /// What a job must produce to pass.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expectation {
-    /// One Action's effects, in order.
-    Effects(Vec<Effect>),
+    /// One Action's effects, in order, and those of its continuation after a redirect.
+    Effects {
+        /// The first handler's.
+        execute: Vec<Effect>,
+        /// `onContinuePostLogin`'s, for a fixture with a continuation.
+        resume: Option<Vec<Effect>>,
+    },
     /// A flow's steps and final state.
     Flow(Box<FlowOutcome>),
     /// None: a bare event, run to see (and record) what it does.
@@ -177,6 +187,10 @@ pub struct Job {
     pub now: Option<Timestamp>,
     /// The whole event (each Action's projection is taken from it).
     pub event: Value,
+    /// The answers of the calls that answer, in order.
+    pub answers: Vec<FixtureAnswer>,
+    /// After a redirect: the continuation.
+    pub resume: Option<Resume>,
     /// What it must produce.
     pub expect: Expectation,
     /// The fixture's description.
@@ -188,9 +202,12 @@ pub struct Job {
 impl Job {
     /// A checked fixture; `line` is its line in a JSON Lines file.
     pub fn from_case(case: Case, line: Option<u64>) -> Job {
-        let (single, actions, expect) = match case.flow {
-            Some(flow) => (false, flow.actions, Expectation::Flow(Box::new(flow.expect))),
-            None => (true, vec![FlowAction::Module(case.action)], Expectation::Effects(case.expect)),
+        let (single, actions, expect) = match (case.flow, case.action) {
+            (Some(flow), _) => (false, flow.actions, Expectation::Flow(Box::new(flow.expect))),
+            (None, action) => {
+                let resume = case.resume.as_ref().map(|resume| resume.expect.clone());
+                (true, vec![FlowAction::Named(action.unwrap_or_default())], Expectation::Effects { execute: case.expect, resume })
+            }
         };
         Job {
             path: case.path,
@@ -200,6 +217,8 @@ impl Job {
             actions,
             now: case.now,
             event: case.event,
+            answers: case.answers,
+            resume: case.resume,
             expect,
             description: case.description,
             seed_differs: case.seed_differs,
@@ -207,16 +226,18 @@ impl Job {
     }
 
     /// A bare event, run through `flow`.
-    pub fn bare(path: PathBuf, line: Option<u64>, event: Value, flow: &[Action]) -> Job {
+    pub fn bare(path: PathBuf, line: Option<u64>, event: Value, flow: &[String]) -> Job {
         let name = crate::fixture::case_name(&path, line, None);
         Job {
             path,
             line,
             name,
             single: false,
-            actions: flow.iter().copied().map(FlowAction::Module).collect(),
+            actions: flow.iter().cloned().map(FlowAction::Named).collect(),
             now: None,
             event,
+            answers: Vec::new(),
+            resume: None,
             expect: Expectation::Nothing,
             description: None,
             seed_differs: None,
@@ -254,6 +275,10 @@ impl FixtureResult {
                 lines.push("      (- expected, + actual)".to_owned());
                 lines.extend(diff(expected, actual).into_iter().map(|line| format!("      {line}")));
             }
+            if let (Some(expected), Some(actual)) = (&self.expected_continue, &self.actual_continue) {
+                lines.push("      continue: (- expected, + actual)".to_owned());
+                lines.extend(diff(expected, actual).into_iter().map(|line| format!("      {line}")));
+            }
             if let (Some(expected), Some(actual)) = (&self.expected_flow, &self.actual_flow) {
                 lines.push("      (- expected, + actual)".to_owned());
                 lines.extend(flow_diff(expected, actual).into_iter().map(|line| format!("      {line}")));
@@ -276,8 +301,11 @@ pub(crate) fn flow_diff(expected: &FlowOutcome, actual: &FlowOutcome) -> Vec<Str
     let steps = expected.steps.len().max(actual.steps.len());
     for index in 0..steps {
         let (e, a) = (expected.steps.get(index), actual.steps.get(index));
-        let name = a.or(e).map(|s| s.action.as_str()).unwrap_or("?");
-        lines.push(format!("  step {}: {name}", index + 1));
+        let name = a.or(e).map(|s| match &s.handler {
+            Some(handler) => format!("{} ({handler})", s.action),
+            None => s.action.clone(),
+        });
+        lines.push(format!("  step {}: {}", index + 1, name.as_deref().unwrap_or("?")));
         let none = Vec::new();
         let (e, a) = (e.map_or(&none, |s| &s.effects), a.map_or(&none, |s| &s.effects));
         lines.extend(diff(e, a).into_iter().map(|line| format!("  {line}")));
@@ -288,7 +316,7 @@ pub(crate) fn flow_diff(expected: &FlowOutcome, actual: &FlowOutcome) -> Vec<Str
         serde_json::to_value(&actual.final_state).unwrap_or_default(),
     );
     lines.push("  final:".to_owned());
-    for key in ["app_metadata", "user_metadata", "id_token_claims", "access_token_claims", "denied"] {
+    for key in ["app_metadata", "user_metadata", "id_token_claims", "access_token_claims", "denied", "redirect"] {
         let (ev, av) = (e.get(key), a.get(key));
         match (ev, av) {
             (ev, av) if ev == av => {
@@ -317,8 +345,8 @@ pub struct RunSettings {
     pub now: Timestamp,
     /// The time one flow may take in all.
     pub budget: Duration,
-    /// The flow bare events run through.
-    pub flow: Vec<Action>,
+    /// The flow bare events run through, by name.
+    pub flow: Vec<String>,
     /// Secrets set on every event, over its own (for recordings, whose secrets are redacted).
     pub secrets: Vec<(String, String)>,
     /// Whether to produce the fixture that `--record` writes.
@@ -365,7 +393,20 @@ pub fn run_job(runner: &ModuleRunner, mut job: Job, settings: &RunSettings) -> J
     }
     let redactor = Redactor::from_event(&job.event);
     let now = job.now.unwrap_or(settings.now);
-    let run = run_flow(runner, &job.actions, &job.event, now, settings.budget);
+    if let Some(unknown) = job.actions.iter().find_map(|action| match action {
+        FlowAction::Named(name) if runner.action(name).is_none() => Some(name.clone()),
+        _ => None,
+    }) {
+        let key = if job.single { "\"action\"" } else { "\"flow\" (and --flow)" };
+        let message = format!("{}: expected {key} to name an Action among {}, found {unknown:?}", place(&job.path, job.line), runner.names());
+        let result = FixtureResult::error(job.path.clone(), job.line, job.name.clone(), message);
+        return JobResult { result, redactor, record: None };
+    }
+    let answers: Vec<FixtureAnswer> = job.answers.iter().chain(job.resume.iter().flat_map(|resume| resume.answers.iter())).cloned().collect();
+    let mut source = ListAnswers::new(&answers);
+    let resumption = job.resume.as_ref().map(|resume| Resumption { event: resume.event.clone(), now: resume.now.unwrap_or(now) });
+    let request = FlowRequest { actions: &job.actions, event: &job.event, now, budget: settings.budget, resume: resumption.as_ref() };
+    let run = run_flow(runner, request, &mut source);
     let names = || job.actions.iter().map(|a| a.name().to_owned()).collect::<Vec<_>>();
     let listed = || job.actions.iter().map(FlowAction::to_json).collect::<Vec<_>>();
     let mut result = FixtureResult {
@@ -378,12 +419,13 @@ pub fn run_job(runner: &ModuleRunner, mut job: Job, settings: &RunSettings) -> J
         now: Some(now.to_iso_string()),
         expected: None,
         actual: None,
+        expected_continue: None,
+        actual_continue: None,
         expected_flow: None,
         actual_flow: None,
         message: run.failure.clone(),
-        warnings: run.warnings,
+        warnings: run.warnings.clone(),
         usage: Some(run.usage),
-        module: runner.info().clone(),
     };
     let matches = |expected: &Value, actual: &Value| {
         expected == actual || {
@@ -391,6 +433,15 @@ pub fn run_job(runner: &ModuleRunner, mut job: Job, settings: &RunSettings) -> J
             redactor.value(&mut redacted);
             *expected == redacted
         }
+    };
+    let same_effects = |expected: &[Effect], actual: &[Effect]| {
+        actual == expected
+            || matches(&serde_json::to_value(expected).unwrap_or_default(), &serde_json::to_value(actual).unwrap_or_default())
+    };
+    let (execute, resumed) = match run.outcome.steps.as_slice() {
+        [first, second, ..] if second.handler.is_some() => (Some(first.effects.clone()), Some(second.effects.clone())),
+        [first, ..] => (Some(first.effects.clone()), None),
+        [] => (None, None),
     };
     if job.single {
         result.action = job.actions.first().map(|a| a.name().to_owned());
@@ -400,18 +451,32 @@ pub fn run_job(runner: &ModuleRunner, mut job: Job, settings: &RunSettings) -> J
         {
             *message = rest.to_owned();
         }
-        let actual = run.outcome.steps.first().map(|step| step.effects.clone());
-        if let Expectation::Effects(expected) = &job.expect {
-            let same = actual.as_ref().is_some_and(|actual| {
-                actual == expected
-                    || matches(&serde_json::to_value(expected).unwrap_or_default(), &serde_json::to_value(actual).unwrap_or_default())
-            });
-            if run.failure.is_none() && !same {
-                result.message = Some("the effects differ from the expected ones".to_owned());
+        if let Expectation::Effects { execute: expected, resume: expected_resume } = &job.expect {
+            if run.failure.is_none() {
+                if !execute.as_ref().is_some_and(|actual| same_effects(expected, actual)) {
+                    result.message = Some("the effects differ from the expected ones".to_owned());
+                } else if let Some(expected_resume) = expected_resume {
+                    match &resumed {
+                        None => {
+                            let action = result.action.clone().unwrap_or_default();
+                            result.message = Some(format!(
+                                "the fixture holds a continuation, and {action} did not redirect (no api.redirect.sendUserTo or api.prompt.render)"
+                            ));
+                        }
+                        Some(actual) if !same_effects(expected_resume, actual) => {
+                            result.message = Some("the effects of the continuation differ from the expected ones".to_owned());
+                        }
+                        Some(_) => {}
+                    }
+                }
             }
             result.expected = Some(expected.clone());
+            result.expected_continue = expected_resume.clone();
         }
-        result.actual = if run.failure.is_none() { actual } else { None };
+        if run.failure.is_none() {
+            result.actual = execute.clone();
+            result.actual_continue = resumed.clone();
+        }
     } else {
         result.flow = Some(names());
         if let Expectation::Flow(expected) = &job.expect {
@@ -422,6 +487,12 @@ pub fn run_job(runner: &ModuleRunner, mut job: Job, settings: &RunSettings) -> J
             }
             result.expected_flow = Some((**expected).clone());
         }
+    }
+    if result.message.is_none() && !matches!(job.expect, Expectation::Nothing) && source.unused() > 0 {
+        result.message = Some(format!(
+            "the fixture gives {} answer(s) more than the Actions asked for: remove them from \"answers\"",
+            source.unused()
+        ));
     }
     if result.message.is_some() {
         result.status = Status::Fail;
@@ -440,10 +511,32 @@ pub fn run_job(runner: &ModuleRunner, mut job: Job, settings: &RunSettings) -> J
         }
         fixture.insert("now".into(), json!(now.to_iso_string()));
         fixture.insert("event".into(), event);
+        let answer_at = |at: usize| {
+            run.answered.get(at).map(|(action, answered)| {
+                FixtureAnswer::recorded((!job.single).then_some(action.as_str()), &answered.effect, &answered.answer)
+            })
+        };
+        // The answers of a continuation go with it: those asked after the user came back.
+        let before = run.answered_before_resume.unwrap_or(run.answered.len());
+        let recorded: Vec<FixtureAnswer> = (0..before).filter_map(answer_at).collect();
+        if !recorded.is_empty() {
+            fixture.insert("answers".into(), json!(recorded));
+        }
         if job.single {
-            fixture.insert("expect".into(), json!(run.outcome.steps.first().map(|s| &s.effects)));
+            fixture.insert("expect".into(), json!(execute));
         } else {
             fixture.insert("expect".into(), json!(run.outcome.steps));
+        }
+        if let Some(resume) = &job.resume {
+            let continuation = Continuation {
+                event: resume.event.clone(),
+                now: resume.now.map(Timestamp::to_iso_string),
+                answers: (before..run.answered.len()).filter_map(answer_at).collect(),
+                expect: if job.single { resumed.clone() } else { None },
+            };
+            fixture.insert("continue".into(), json!(continuation));
+        }
+        if !job.single {
             fixture.insert("expect_final".into(), json!(run.outcome.final_state));
         }
         if let Some(seed_differs) = &job.seed_differs {
@@ -485,8 +578,10 @@ fn flow_difference(expected: &FlowOutcome, actual: &FlowOutcome) -> String {
         "id_token_claims"
     } else if e.access_token_claims != a.access_token_claims {
         "access_token_claims"
-    } else {
+    } else if e.denied != a.denied {
         "denied"
+    } else {
+        "redirect"
     };
     format!("the final {part} differs from the expected one")
 }
@@ -502,13 +597,13 @@ pub fn replay_one(
         Ok(case) => case,
         Err(error) => {
             let name = crate::fixture::case_name(&path, None, None);
-            return FixtureResult::error(path, None, name, error.to_string(), runner.info());
+            return FixtureResult::error(path, None, name, error.to_string());
         }
     };
     let settings = RunSettings {
         now: options.now,
         budget: runner.limits().time,
-        flow: crate::flow::DEFAULT_FLOW.to_vec(),
+        flow: runner.default_flow(),
         secrets: Vec::new(),
         record: false,
         filter: None,

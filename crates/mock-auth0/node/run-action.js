@@ -3,7 +3,8 @@
 // on one event in this Node process, as Auth0's sandbox would, and prints what happened as
 // one JSON object: {"calls": [{"target", "name", "args"}], "logs": ["..."], "error": null or
 // {"message", "name", "stack"}, "duration_ms"}.
-// Input on stdin: {"code": "...", "event": {...}, "secrets": {"NAME": "value"}}.
+// Input on stdin: {"code": "...", "trigger": "post-login", "event": {...}, "secrets": {"NAME": "value"}};
+// the trigger's handler runs (onExecutePostLogin, onExecuteCredentialsExchange, ...).
 // Nothing leaves this machine: `fetch` is replaced by one that answers 503 and records the
 // request (a test run on a real tenant would really send it; the verify never sends such an
 // event).
@@ -24,24 +25,33 @@ const recorder = (target) =>
     },
   });
 const cache = new Map();
-const api = {
-  user: recorder('user'),
-  idToken: recorder('idToken'),
-  accessToken: recorder('accessToken'),
-  access: recorder('access'),
-  multifactor: recorder('multifactor'),
-  redirect: recorder('redirect'),
-  cache: {
-    get: (key) => cache.get(key),
-    set: (key, value, options = {}) => {
-      cache.set(key, { value, expires_at: options.expires_at });
-      return { type: 'success' };
-    },
-    delete: (key) => {
-      cache.delete(key);
-      return { type: 'success' };
-    },
+const cacheApi = {
+  get: (key) => cache.get(key),
+  set: (key, value, options = {}) => {
+    cache.set(key, { value, expires_at: options.expires_at });
+    return { type: 'success' };
   },
+  delete: (key) => {
+    cache.delete(key);
+    return { type: 'success' };
+  },
+};
+// Every namespace of every trigger's api records its calls (api.user, api.access, ...).
+const namespaces = new Map();
+const api = new Proxy({}, {
+  get(_, name) {
+    if (name === 'cache') return cacheApi;
+    if (!namespaces.has(name)) namespaces.set(name, recorder(String(name)));
+    return namespaces.get(name);
+  },
+});
+const HANDLERS = {
+  'post-login': 'onExecutePostLogin',
+  'credentials-exchange': 'onExecuteCredentialsExchange',
+  'pre-user-registration': 'onExecutePreUserRegistration',
+  'post-user-registration': 'onExecutePostUserRegistration',
+  'post-change-password': 'onExecutePostChangePassword',
+  'send-phone-message': 'onExecuteSendPhoneMessage',
 };
 globalThis.fetch = async (url, options = {}) => {
   calls.push({ target: 'fetch', name: String((options && options.method) || 'GET'), args: [String(url).replace(/^https?:\/\/[^/]+/, '')] });
@@ -58,7 +68,9 @@ console.log = (...args) => logs.push(args.map(String).join(' '));
     fs.writeFileSync(file, input.code);
     const action = require(file);
     const event = { ...input.event, secrets: { ...(input.secrets || {}) } };
-    await action.onExecutePostLogin(event, api);
+    const handler = HANDLERS[input.trigger || 'post-login'];
+    if (typeof action[handler] !== 'function') throw new Error(`the code exports no ${handler}`);
+    await action[handler](event, api);
   } catch (thrown) {
     error = { message: String((thrown && thrown.message) || thrown), name: String((thrown && thrown.name) || 'Error'), stack: String((thrown && thrown.stack) || '') };
   } finally {

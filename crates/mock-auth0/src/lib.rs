@@ -43,6 +43,30 @@ pub const ALL_SCOPES: [&str; 13] = [
 ];
 
 /// The Node script that runs an Action for `POST /actions/actions/{id}/test`.
+const POST_LOGIN: &str = "post-login";
+/// The trigger ids the Management API knows, and the version of each that a new Action gets.
+const TRIGGERS: [&str; 10] = [
+    "post-login",
+    "credentials-exchange",
+    "pre-user-registration",
+    "post-user-registration",
+    "post-change-password",
+    "send-phone-message",
+    "password-reset-post-challenge",
+    "custom-email-provider",
+    "custom-phone-provider",
+    "custom-token-exchange",
+];
+
+/// The current version of a trigger, as the Management API lists it.
+fn trigger_version(trigger: &str) -> &'static str {
+    match trigger {
+        "post-login" => "v3",
+        "password-reset-post-challenge" | "custom-email-provider" | "custom-phone-provider" | "custom-token-exchange" => "v1",
+        _ => "v2",
+    }
+}
+
 const RUN_ACTION_JS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/node/run-action.js");
 
 /// How `POST /api/v2/actions/actions/{id}/test` answers an Action that ran. Auth0 documents
@@ -165,10 +189,8 @@ struct State {
     omit_scope: bool,
     tokens: Vec<String>,
     actions: Vec<MockAction>,
-    /// (binding id, action id, display name), in flow order.
-    bindings: Vec<(String, String, String)>,
-    /// Bindings of triggers other than post-login, by trigger id.
-    other_bindings: BTreeMap<String, Vec<(String, String, String)>>,
+    /// Each trigger's flow, by trigger id: (binding id, action id, display name), in order.
+    bindings: BTreeMap<String, Vec<(String, String, String)>>,
     test_answer: TestAnswer,
     failing_builds: Vec<String>,
     faults: Vec<Fault>,
@@ -195,7 +217,7 @@ pub struct SeedAction {
     pub secrets: Vec<(String, String)>,
     /// True: built and deployed, all changes deployed.
     pub deployed: bool,
-    /// Its `supported_triggers` ids (version v3 each); post-login by default.
+    /// Its `supported_triggers` ids (each at its current version); post-login by default.
     pub triggers: Vec<String>,
 }
 
@@ -296,7 +318,7 @@ impl MockAuth0 {
             name: seed.name,
             code: seed.code,
             runtime: seed.runtime,
-            supported_triggers: Value::Array(seed.triggers.iter().map(|id| json!({"id": id, "version": "v3"})).collect()),
+            supported_triggers: Value::Array(seed.triggers.iter().map(|id| json!({"id": id, "version": trigger_version(id)})).collect()),
             dependencies: json!([]),
             secrets: seed.secrets,
             status: "built".to_owned(),
@@ -311,20 +333,16 @@ impl MockAuth0 {
 
     /// Appends an Action (by name) to the post-login flow.
     pub fn bind(&self, name: &str) {
-        let mut state = self.state();
-        let id = state.actions.iter().find(|a| a.name == name).map(|a| a.id.clone()).expect("bind: no such action");
-        state.next_id += 1;
-        let binding = format!("bnd_{}", state.next_id);
-        state.bindings.push((binding, id, name.to_owned()));
+        self.bind_to(POST_LOGIN, name);
     }
 
-    /// Appends an Action (by name) to another trigger's flow.
+    /// Appends an Action (by name) to a trigger's flow.
     pub fn bind_to(&self, trigger: &str, name: &str) {
         let mut state = self.state();
         let id = state.actions.iter().find(|a| a.name == name).map(|a| a.id.clone()).expect("bind_to: no such action");
         state.next_id += 1;
         let binding = format!("bnd_{}", state.next_id);
-        state.other_bindings.entry(trigger.to_owned()).or_default().push((binding, id, name.to_owned()));
+        state.bindings.entry(trigger.to_owned()).or_default().push((binding, id, name.to_owned()));
     }
 
     /// How `POST .../test` answers from now on.
@@ -345,9 +363,9 @@ impl MockAuth0 {
         self.state().actions.iter().map(|a| a.name.clone()).collect()
     }
 
-    /// Another trigger's flow, as display names in order.
+    /// A trigger's flow, as display names in order.
     pub fn bound_names_of(&self, trigger: &str) -> Vec<String> {
-        self.state().other_bindings.get(trigger).map(|b| b.iter().map(|(_, _, d)| d.clone()).collect()).unwrap_or_default()
+        self.state().bindings.get(trigger).map(|b| b.iter().map(|(_, _, d)| d.clone()).collect()).unwrap_or_default()
     }
 
     /// Every build of this Action fails from now on (until `fix_builds`).
@@ -453,7 +471,7 @@ impl MockAuth0 {
 
     /// The post-login flow, as display names in order.
     pub fn bound_names(&self) -> Vec<String> {
-        self.state().bindings.iter().map(|(_, _, display)| display.clone()).collect()
+        self.bound_names_of(POST_LOGIN)
     }
 }
 
@@ -691,9 +709,8 @@ fn route(state: &mut State, request: &Request) -> Answer {
         ("POST", ["actions", "actions", id, "deploy"]) => deploy_action(state, id),
         ("POST", ["actions", "actions", id, "test"]) => test_action(state, id, &body),
         ("DELETE", ["actions", "actions", id]) => delete_action(state, id, request),
-        ("GET", ["actions", "triggers", "post-login", "bindings"]) => get_bindings(state, request),
-        ("PATCH", ["actions", "triggers", "post-login", "bindings"]) => patch_bindings(state, &body),
-        ("GET", ["actions", "triggers", trigger, "bindings"]) => get_other_bindings(state, trigger, request),
+        ("GET", ["actions", "triggers", trigger, "bindings"]) => get_bindings(state, trigger, request),
+        ("PATCH", ["actions", "triggers", trigger, "bindings"]) => patch_bindings(state, trigger, &body),
         _ => Answer::error(404, "Not Found"),
     }
 }
@@ -865,11 +882,7 @@ fn deploy_action(state: &mut State, id: &str) -> Answer {
     Answer::json(200, version)
 }
 
-fn binding_view(state: &State, binding: &(String, String, String)) -> Value {
-    binding_view_of(state, "post-login", binding)
-}
-
-fn binding_view_of(state: &State, trigger: &str, (id, action_id, display): &(String, String, String)) -> Value {
+fn binding_view(state: &State, trigger: &str, (id, action_id, display): &(String, String, String)) -> Value {
     let action = state.actions.iter().find(|a| &a.id == action_id);
     json!({
         "id": id,
@@ -881,19 +894,14 @@ fn binding_view_of(state: &State, trigger: &str, (id, action_id, display): &(Str
     })
 }
 
-fn get_bindings(state: &State, request: &Request) -> Answer {
-    let page: usize = request.query.get("page").and_then(|p| p.parse().ok()).unwrap_or(0);
-    let per_page: usize = request.query.get("per_page").and_then(|p| p.parse().ok()).unwrap_or(20).clamp(1, 50);
-    let all: Vec<Value> = state.bindings.iter().map(|b| binding_view(state, b)).collect();
-    let slice: Vec<Value> = all.iter().skip(page * per_page).take(per_page).cloned().collect();
-    Answer::json(200, json!({"bindings": slice, "total": all.len(), "page": page, "per_page": per_page}))
-}
-
-fn get_other_bindings(state: &State, trigger: &str, request: &Request) -> Answer {
+fn get_bindings(state: &State, trigger: &str, request: &Request) -> Answer {
+    if !TRIGGERS.contains(&trigger) {
+        return Answer::error(404, &format!("The trigger {trigger} does not exist"));
+    }
     let page: usize = request.query.get("page").and_then(|p| p.parse().ok()).unwrap_or(0);
     let per_page: usize = request.query.get("per_page").and_then(|p| p.parse().ok()).unwrap_or(20).clamp(1, 50);
     let empty = Vec::new();
-    let all: Vec<Value> = state.other_bindings.get(trigger).unwrap_or(&empty).iter().map(|b| binding_view_of(state, trigger, b)).collect();
+    let all: Vec<Value> = state.bindings.get(trigger).unwrap_or(&empty).iter().map(|b| binding_view(state, trigger, b)).collect();
     let slice: Vec<Value> = all.iter().skip(page * per_page).take(per_page).cloned().collect();
     Answer::json(200, json!({"bindings": slice, "total": all.len(), "page": page, "per_page": per_page}))
 }
@@ -903,13 +911,12 @@ fn delete_action(state: &mut State, id: &str, request: &Request) -> Answer {
     let Some(at) = state.actions.iter().position(|a| a.id == id) else {
         return Answer::error(404, &format!("The action {id} does not exist"));
     };
-    let bound = state.bindings.iter().chain(state.other_bindings.values().flatten()).any(|(_, action, _)| action == id);
+    let bound = state.bindings.values().flatten().any(|(_, action, _)| action == id);
     let force = request.query.get("force").is_some_and(|v| v == "true");
     if bound && !force {
         return Answer::error(409, "unable to delete an action bound to a trigger: remove its bindings first");
     }
-    state.bindings.retain(|(_, action, _)| action != id);
-    state.other_bindings.values_mut().for_each(|list| list.retain(|(_, action, _)| action != id));
+    state.bindings.values_mut().for_each(|list| list.retain(|(_, action, _)| action != id));
     state.actions.remove(at);
     Answer::json(204, Value::Null)
 }
@@ -929,7 +936,8 @@ fn test_action(state: &mut State, id: &str, body: &Value) -> Answer {
         return Answer::json(200, json!({"payload": {"error": error, "stats": stats}}));
     }
     let secrets: serde_json::Map<String, Value> = action.secrets.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
-    let input = json!({"code": action.code, "event": event, "secrets": secrets});
+    let trigger = action.supported_triggers.pointer("/0/id").cloned().unwrap_or_else(|| json!(POST_LOGIN));
+    let input = json!({"code": action.code, "trigger": trigger, "event": event, "secrets": secrets});
     let ran = std::process::Command::new("node")
         .arg(RUN_ACTION_JS)
         .env("TZ", "UTC")
@@ -961,7 +969,10 @@ fn test_action(state: &mut State, id: &str, body: &Value) -> Answer {
     Answer::json(200, json!({"payload": payload}))
 }
 
-fn patch_bindings(state: &mut State, body: &Value) -> Answer {
+fn patch_bindings(state: &mut State, trigger: &str, body: &Value) -> Answer {
+    if !TRIGGERS.contains(&trigger) {
+        return Answer::error(404, &format!("The trigger {trigger} does not exist"));
+    }
     let Some(list) = body.get("bindings").and_then(Value::as_array) else {
         return Answer::error(400, "Payload validation error: 'Missing required property: bindings'");
     };
@@ -978,9 +989,13 @@ fn patch_bindings(state: &mut State, body: &Value) -> Answer {
         if action.deployed_version.is_none() {
             return Answer::error(400, &format!("The action {} has no deployed version", action.name));
         }
+        let supports = action.supported_triggers.as_array().is_some_and(|list| list.iter().any(|t| t["id"] == trigger));
+        if !supports {
+            return Answer::error(400, &format!("The action {} does not support the trigger {trigger}", action.name));
+        }
         let display = item.get("display_name").and_then(Value::as_str).unwrap_or(&action.name).to_owned();
         // An action bound before keeps its binding id.
-        let binding_id = state.bindings.iter().find(|(_, a, _)| *a == action.id).map(|(b, _, _)| b.clone());
+        let binding_id = state.bindings.get(trigger).and_then(|flow| flow.iter().find(|(_, a, _)| *a == action.id)).map(|(b, _, _)| b.clone());
         next.push((binding_id, action.id.clone(), display));
     }
     let mut bindings = Vec::new();
@@ -991,8 +1006,8 @@ fn patch_bindings(state: &mut State, body: &Value) -> Answer {
         });
         bindings.push((binding_id, action_id, display));
     }
-    state.bindings = bindings;
-    let views: Vec<Value> = state.bindings.iter().map(|b| binding_view(state, b)).collect();
+    let views: Vec<Value> = bindings.iter().map(|b| binding_view(state, trigger, b)).collect();
+    state.bindings.insert(trigger.to_owned(), bindings);
     Answer::json(200, json!({"bindings": views}))
 }
 

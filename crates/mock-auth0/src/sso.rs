@@ -111,7 +111,7 @@ fn derive(signing_cert: &str) -> Option<Derived> {
         }
     }
     let not_after = cert.tbs_certificate.validity.not_after.to_unix_duration().as_millis();
-    let expires = actions_core::Timestamp::from_millis(i64::try_from(not_after).ok()?)?.to_iso_string();
+    let expires = auth0_actions::Timestamp::from_millis(i64::try_from(not_after).ok()?)?.to_iso_string();
     let lines: Vec<String> = STANDARD.encode(&der).as_bytes().chunks(64).map(|c| String::from_utf8_lossy(c).into_owned()).collect();
     let pem = format!("-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n", lines.join("\n"));
     let thumbprint = sha1::Sha1::digest(&der).iter().map(|b| format!("{b:02x}")).collect();

@@ -15,7 +15,7 @@
 //! - every event carries the tenant's secrets (`ROLE_ID`, `domain`, `clientId`,
 //!   `clientSecret`), as Auth0 adds them at run time, so that redaction is exercised.
 
-use actions_core::Timestamp;
+use auth0_actions::Timestamp;
 use serde_json::{Value, json};
 
 /// SplitMix64: tiny, fast, and the same on every platform, so a seed names one file.

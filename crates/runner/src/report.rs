@@ -206,7 +206,7 @@ impl Report {
     }
 
     /// The closing summary, failures first; the last line is always "N passed, N failed".
-    pub fn text(&self, module_line: &str, jobs: usize) -> Vec<String> {
+    pub fn text(&self, module_lines: &[String], jobs: usize) -> Vec<String> {
         let mut lines = Vec::new();
         let failed = self.summary.failed + self.summary.errors;
         if failed > 0 {
@@ -233,7 +233,7 @@ impl Report {
                 None => lines.push(format!("peak memory {} KiB (VmHWM of the runner)", peak / 1024)),
             }
         }
-        lines.push(module_line.to_owned());
+        lines.extend(module_lines.iter().cloned());
         lines.push(format!(
             "{} event(s) in {:.2} s ({:.0} events/s, {jobs} job(s))",
             stats.events, stats.seconds, stats.events_per_second

@@ -330,7 +330,7 @@ fn run_item(runner: &ModuleRunner, item: Item, settings: &RunSettings) -> Option
     let unusable = |path: PathBuf, line: Option<u64>, message: String| {
         let name = harness::batch::case_name(&path, line, None);
         settings.wanted(&path, line, &name).then(|| JobResult {
-            result: FixtureResult::error(path, line, name, message, runner.info()),
+            result: FixtureResult::error(path, line, name, message),
             redactor: Default::default(),
             record: None,
         })
@@ -356,7 +356,7 @@ fn job_from_line(path: &Path, line: u64, bytes: &[u8], settings: &RunSettings) -
     let value: Value = harness::batch::read_json(bytes)
         .map_err(|error| format!("{at}: expected a fixture or an event as one line of JSON, found invalid JSON ({error})"))?;
     let Value::Object(object) = &value else {
-        return Err(format!("{at}: expected a fixture or an event (a JSON object), found {}", actions_core::json::json_type(&value)));
+        return Err(format!("{at}: expected a fixture or an event (a JSON object), found {}", auth0_actions::rules::json_type(&value)));
     };
     if !object.contains_key("event") {
         return Ok(Job::bare(path.to_path_buf(), Some(line), value, &settings.flow));

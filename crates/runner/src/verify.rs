@@ -13,7 +13,7 @@
 
 use std::collections::BTreeMap;
 
-use actions_core::{Action, Effect, Timestamp};
+use auth0_actions::{ActionInfo, Effect, Timestamp};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -26,8 +26,9 @@ const LOG_KEYS: [&str; 4] = ["logs", "console", "console_output", "stdout"];
 /// How far the tenant's clock may be from ours, either side of the request's window.
 pub const CLOCK_SLACK_MS: i64 = 1_000;
 
-/// What the tenant knows of one of our Actions' secrets: the names it has, and the values we
-/// know (from the same environment and file as `deploy`).
+/// What the tenant has of one of our Actions' secrets: the names it has, and the values
+/// this run knows (from the same environment and file as `deploy`: the values deploy was
+/// given, which the tenant runs with).
 #[derive(Debug, Clone, Default)]
 pub struct DeployedSecrets {
     pub names: Vec<String>,
@@ -37,40 +38,43 @@ pub struct DeployedSecrets {
 /// One event to send, or why not.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Choice {
-    /// `local`: the event with the secrets the tenant's Action has, for the local replay;
-    /// `tenant`: the event without secrets (the tenant adds its own).
+    /// `local`: the event with the secrets the tenant's Action runs with, for the local
+    /// replay; `tenant`: the event without secrets (the tenant adds its own).
     Send { local: Value, tenant: Value },
     Skip { reason: String },
 }
 
-/// Whether a single-Action fixture fits the tenant's configuration: for every secret its
-/// decision reads, the fixture sets the value the tenant has, or sets none (and then the
-/// tenant has none, or we know the tenant's value and replay with it).
-pub fn choose(case: &Case, action: Action, secrets: &DeployedSecrets) -> Choice {
+/// Whether a single-Action fixture of `action` can be tested on the tenant, and with which
+/// event. The tenant runs with the secret values deploy was given, so the local replay uses
+/// exactly those, whatever the fixture sets: a fixture is skipped only when a value its
+/// decision reads is not known to this run (a secret the tenant has whose value was not
+/// given, an answer only the tenant has, a continuation after a redirect).
+pub fn choose(case: &Case, action: &ActionInfo, secrets: &DeployedSecrets) -> Choice {
     let skip = |reason: String| Choice::Skip { reason };
-    if case.flow.is_some() || case.action != action {
+    if case.flow.is_some() || case.action.as_deref() != Some(action.name.as_str()) {
         return skip("not a fixture of this Action".to_owned());
     }
-    let given: Map<String, Value> = case.event.get("secrets").and_then(Value::as_object).cloned().unwrap_or_default();
-    let mut local_secrets = Map::new();
-    for spec in action.spec().decision_secrets {
-        let name = spec.name;
-        let on_tenant = secrets.names.iter().any(|n| n == name);
-        let known = secrets.known.get(name);
-        match (given.get(name).and_then(Value::as_str), known) {
-            (Some(value), Some(known)) if value == known => {}
-            (Some(_), Some(_)) => return skip(format!("sets {name} to another value than the tenant's")),
-            (Some(_), None) if on_tenant => return skip(format!("sets {name}, whose value on the tenant is not known here (give it as to deploy)")),
-            (Some(_), None) => return skip(format!("sets {name}, which the tenant's Action does not have")),
-            (None, Some(known)) => {
-                local_secrets.insert(name.to_owned(), Value::String(known.clone()));
-            }
-            (None, None) if on_tenant => return skip(format!("relies on {name} being unset, and the tenant sets it (value not known here)")),
-            (None, None) => {}
-        }
+    if case.resume.is_some() {
+        return skip("it continues after a redirect, which the tenant's test endpoint cannot run".to_owned());
     }
-    for (name, value) in &given {
-        local_secrets.entry(name.clone()).or_insert_with(|| value.clone());
+    if let Some(answer) = case.answers.first() {
+        let call = answer.api.as_deref().map_or_else(|| "a Management API GET".to_owned(), |api| format!("api.{api}"));
+        return skip(format!("its decision reads the answer of {call}, which only the tenant knows"));
+    }
+    let mut local_secrets = Map::new();
+    for secret in &action.secrets {
+        let name = &secret.name;
+        let on_tenant = secrets.names.iter().any(|n| n == name);
+        match (on_tenant, secrets.known.get(name)) {
+            (true, Some(value)) => {
+                local_secrets.insert(name.clone(), Value::String(value.clone()));
+            }
+            (true, None) => {
+                return skip(format!("its decision reads the secret {name}, whose value on the tenant is not known to this run (give it as to deploy)"));
+            }
+            // Unset on the tenant: the decision runs without it there, and so here.
+            (false, _) => {}
+        }
     }
     let mut local = case.event.clone();
     let mut tenant = case.event.clone();
@@ -83,12 +87,12 @@ pub fn choose(case: &Case, action: Action, secrets: &DeployedSecrets) -> Choice 
     Choice::Send { local, tenant }
 }
 
-/// The reason not to send an event whose local replay asks for a Management API request: a
-/// test run on the tenant is real, and would change the user the event names.
-pub fn management_api_reason(effects: &[Effect]) -> Option<String> {
+/// The reason not to send an event whose local replay writes through the Management API: a
+/// test run on the tenant is real, and would perform the write.
+pub fn management_api_write(effects: &[Effect]) -> Option<String> {
     effects.iter().find_map(|effect| match effect {
-        Effect::ManagementApi(request) => Some(format!(
-            "its local replay sends {} {}: a test run on the tenant is real and would change that user",
+        Effect::ManagementApi(request) if request.method.writes() => Some(format!(
+            "its local replay makes a Management API write ({} {}): a test run on the tenant is real and would perform it",
             request.method.as_str(),
             request.path
         )),
@@ -192,6 +196,8 @@ pub enum Verdict {
     /// The Action threw on the tenant, or could not load its module.
     Failed { sentence: String },
     Skipped { reason: String },
+    /// Not sent: its local replay writes through the Management API.
+    NotSent { reason: String },
 }
 
 impl Verdict {
@@ -202,8 +208,8 @@ impl Verdict {
 
 /// Compares the tenant's run of `action` with the local replay's `effects` (replayed at the
 /// window's start).
-pub fn compare(action: Action, runtime: &str, effects: &[Effect], run: &TenantRun, window: Window) -> Verdict {
-    let shim_prefix = format!("{} [shim]: ", action.name());
+pub fn compare(action: &str, runtime: &str, effects: &[Effect], run: &TenantRun, window: Window) -> Verdict {
+    let shim_prefix = format!("{action} [shim]: ");
     if let Some(error) = &run.error {
         return Verdict::Failed { sentence: format!("{action} threw on the tenant's {runtime}: {error}") };
     }
@@ -215,7 +221,7 @@ pub fn compare(action: Action, runtime: &str, effects: &[Effect], run: &TenantRu
     let local_logs: Vec<&str> = effects.iter().filter_map(|e| if let Effect::Log(line) = e { Some(line.as_str()) } else { None }).collect();
     let local_calls: Vec<SeenCall> = effects
         .iter()
-        .filter_map(|e| if let Effect::Api(call) = e { Some(SeenCall { api: call.path().to_owned(), args: call.args() }) } else { None })
+        .filter_map(|e| if let Effect::Api(call) = e { Some(SeenCall { api: call.path.clone(), args: call.args.clone() }) } else { None })
         .collect();
     let mut diff = Vec::new();
     match &run.logs {
@@ -319,7 +325,6 @@ fn split_instants(text: &str) -> Vec<Piece<'_>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use actions_core::ApiCall;
     use serde_json::json;
 
     fn window(start: &str, end: &str) -> Window {
@@ -327,7 +332,7 @@ mod tests {
     }
 
     fn claim(value: &str) -> Effect {
-        Effect::Api(ApiCall::SetIdTokenClaim { key: "subscription".into(), value: json!(value) })
+        Effect::api("idToken.setCustomClaim", [json!("subscription"), json!(value)])
     }
 
     #[test]
@@ -354,13 +359,13 @@ mod tests {
         let w = window("2024-09-16T23:58:28.392Z", "2024-09-16T23:58:28.500Z");
         let effects = [claim("team;2025-01-31T00:00:00.000Z;active")];
         let agree = read_answer(&json!({"payload": {"commands": [{"target": "idToken", "name": "setCustomClaim", "args": ["subscription", "team;2025-01-31T00:00:00.000Z;active"]}], "logs": ""}}));
-        assert_eq!(compare(Action::ManageSubscription, "node22", &effects, &agree, w), Verdict::Agree);
+        assert_eq!(compare("Manage_Subscription", "node22", &effects, &agree, w), Verdict::Agree);
         let differ = read_answer(&json!({"payload": {"commands": [{"target": "idToken", "name": "setCustomClaim", "args": ["subscription", "edited"]}], "logs": ""}}));
-        assert!(matches!(compare(Action::ManageSubscription, "node22", &effects, &differ, w), Verdict::Differ { .. }));
+        assert!(matches!(compare("Manage_Subscription", "node22", &effects, &differ, w), Verdict::Differ { .. }));
         let logs_only = read_answer(&json!({"payload": {"logs": ""}}));
-        assert_eq!(compare(Action::ManageSubscription, "node22", &effects, &logs_only, w), Verdict::CallsNotExposed);
+        assert_eq!(compare("Manage_Subscription", "node22", &effects, &logs_only, w), Verdict::CallsNotExposed);
         let unloaded = read_answer(&json!({"payload": {"logs": "Manage_Subscription [shim]: not run, login proceeds: the module could not be loaded (WebAssembly is not available here)"}}));
-        let Verdict::Failed { sentence } = compare(Action::ManageSubscription, "node22", &effects, &unloaded, w) else { panic!("failed") };
+        let Verdict::Failed { sentence } = compare("Manage_Subscription", "node22", &effects, &unloaded, w) else { panic!("failed") };
         assert!(sentence.starts_with("Manage_Subscription could not load its module on the tenant's node22"), "{sentence}");
     }
 }

@@ -1,24 +1,42 @@
 //! `cargo xtask`: the build steps cargo alone cannot express, and the README's two commands.
 //!
-//! - `cargo xtask build`: the WebAssembly module (`dist/actions.wasm`, shrunk by `wasm-opt`),
-//!   the runner, and the deployable bundles (`dist/<ActionName>/code.js` and `manifest.json`).
+//! - `cargo xtask build`: the runner, then `runner build` of each crate of Actions of this
+//!   workspace ([`ACTION_CRATES`]): one WebAssembly module per Action, shrunk by `wasm-opt`,
+//!   bundled as `<dist>/<Name>/code.js` beside `manifest.json` and `module.wasm`.
 //! - `cargo xtask replay`: build, then replay every fixture in `test-events/` (the main job);
-//!   `cargo xtask replay --native` builds only the runner and replays natively (the fast loop).
+//!   `cargo xtask replay --native` builds only the native runner and replays natively.
 //! - `cargo xtask test`: build, then every Rust and JavaScript test (what CI runs).
+//! - `cargo xtask reproduce`: build the modules again from scratch in a clean target folder
+//!   and require the same bytes as `dist/` (CI runs it after the tests).
+//!
+//! The modules are built by plain cargo (no wrapper, no extra flags but the per-Action cfg
+//! `runner build` documents), so a plain `cargo build` of an Actions crate gives the same
+//! bytes and finds the build fresh. The host crates (the runner, the libraries, the tests)
+//! are compiled with clippy's driver as the workspace wrapper, which lints them while
+//! compiling; clippy never compiles a module.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 use anyhow::{Context, bail};
 
+/// The crates of Actions of this workspace, and where each one's bundles go. Adding an
+/// Action to one of them changes nothing here; a new crate is a line.
+const ACTION_CRATES: [(&str, &str); 3] = [
+    ("crates/seed-actions", "dist"),
+    ("crates/example-actions", "dist/examples"),
+    ("templates/actions-crate", "templates/actions-crate/dist"),
+];
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
-        Some("build") => build().map(|_| ()),
+        Some("build") => build(),
         Some("replay") => replay(args.get(1..).unwrap_or_default()),
         Some("test") => test(),
+        Some("reproduce") => reproduce(),
         _ => {
-            eprintln!("usage: cargo xtask <build | replay [RUNNER-REPLAY-FLAGS...] | test>");
+            eprintln!("usage: cargo xtask <build | replay [RUNNER-REPLAY-FLAGS...] | test | reproduce>");
             return ExitCode::from(2);
         }
     };
@@ -40,15 +58,21 @@ fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from)
 }
 
-/// Cargo, compiling the workspace's own crates with clippy's driver: the workspace's lints
-/// (no unwrap, expect, panic or fallible indexing outside tests) are clippy's, and checking
-/// them while compiling costs a few seconds, where a separate `cargo clippy` pass checked
-/// every dependency again (about a minute on two cores). Dependencies are compiled by plain
-/// rustc, so their artifacts are the ones plain `cargo build` makes. Warnings are errors.
-fn cargo() -> anyhow::Result<Command> {
+fn plain_cargo() -> Command {
     let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()));
+    command.current_dir(root());
     command
-        .current_dir(root())
+}
+
+/// Cargo for the host crates, compiling the workspace's own with clippy's driver: the
+/// workspace's lints (no unwrap, expect, panic or fallible indexing outside tests) are
+/// clippy's, and checking them while compiling costs a few seconds, where a separate
+/// `cargo clippy` pass checks every dependency again (about a minute on two cores).
+/// Dependencies are compiled by plain rustc. Warnings are errors. Never used for a module:
+/// the driver changes code generation, and a module's bytes must not depend on the linter.
+fn linting_cargo() -> anyhow::Result<Command> {
+    let mut command = plain_cargo();
+    command
         .env("RUSTC_WORKSPACE_WRAPPER", clippy_driver()?)
         // How cargo-clippy hands the driver its flags (one flag here, so no separator).
         .env("CLIPPY_ARGS", "--deny=warnings");
@@ -89,86 +113,44 @@ fn run(mut command: Command, what: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Builds the module once and puts it where the runner, the bundler and the tests read it,
-/// then the runner, then the bundles.
-fn build() -> anyhow::Result<PathBuf> {
-    let module = build_module()?;
-    build_runner()?;
-    bundle()?;
-    Ok(module)
+/// The runner, then every crate of Actions built and bundled.
+fn build() -> anyhow::Result<()> {
+    build_host(&["build", "--package", "runner"], "cargo build of the runner")?;
+    build_modules()
 }
 
-/// `target/debug/runner`.
-fn build_runner() -> anyhow::Result<()> {
-    let mut runner = cargo()?;
-    runner.args(["build", "--package", "runner"]);
-    run(runner, "cargo build of the runner")
+fn build_host(args: &[&str], what: &str) -> anyhow::Result<()> {
+    let mut cargo = linting_cargo()?;
+    cargo.args(args);
+    run(cargo, what)
 }
 
-/// `dist/actions.wasm`: the module, built for wasm32 and shrunk by wasm-opt.
-fn build_module() -> anyhow::Result<PathBuf> {
-    ensure_wasm_target()?;
-    let mut wasm = cargo()?;
-    wasm.args(["build", "--package", "actions-wasm", "--target", "wasm32-unknown-unknown", "--profile", "wasm"]);
-    run(wasm, "cargo build of the WebAssembly module")?;
-    let built = target_dir().join("wasm32-unknown-unknown/wasm/actions_wasm.wasm");
-    let dist = root().join("dist");
-    std::fs::create_dir_all(&dist).context("cannot create dist/")?;
-    let module = dist.join("actions.wasm");
-    // The module the runner replays and the bundles inline is wasm-opt's output, so both
-    // carry the same bytes.
+/// `runner build` of each crate of [`ACTION_CRATES`], with wasm-opt.
+fn build_modules() -> anyhow::Result<()> {
+    build_modules_in(&root(), None)
+}
+
+/// `runner build` of each crate of [`ACTION_CRATES`] of the checkout at `checkout`, with
+/// wasm-opt, in `target` when given (for `reproduce`).
+fn build_modules_in(checkout: &Path, target: Option<&Path>) -> anyhow::Result<()> {
     let tools = node_tools()?;
-    let mut wasm_opt = Command::new(tools.join("node_modules/.bin/wasm-opt"));
-    wasm_opt.arg("-Oz").args(WASM_FEATURES).arg(&built).arg("-o").arg(&module);
-    run(wasm_opt, "wasm-opt (binaryen)")?;
-    Ok(module)
-}
-
-/// `dist/<Action>/code.js` and `manifest.json`, by the runner already built.
-fn bundle() -> anyhow::Result<()> {
-    let mut bundle = self::runner();
-    bundle.arg("bundle");
-    run(bundle, "runner bundle")
-}
-
-const WASM_TARGET: &str = "wasm32-unknown-unknown";
-
-/// Adds the wasm target to the active toolchain when it lacks it. rustup installs the targets
-/// of `rust-toolchain.toml` only when it installs the toolchain itself, so a machine that had
-/// Rust 1.95.0 already would otherwise fail with "can't find crate for `std`".
-fn ensure_wasm_target() -> anyhow::Result<()> {
-    let sysroot = sysroot()?;
-    if sysroot.join("lib/rustlib").join(WASM_TARGET).join("lib").is_dir() {
-        return Ok(());
+    // Relative in this checkout, as the output shows it; a copy has no tools of its own.
+    let wasm_opt = match target {
+        None => PathBuf::from("actions-shim/tools/node_modules/.bin/wasm-opt"),
+        Some(_) => tools.join("node_modules/.bin/wasm-opt"),
+    };
+    for (krate, dist) in ACTION_CRATES {
+        // Paths relative to the checkout (the runner runs there), as the output shows them.
+        let mut build = runner();
+        build.current_dir(checkout).arg("build").arg("--manifest-path").arg(Path::new(krate).join("Cargo.toml"));
+        build.arg("--wasm-opt").arg(&wasm_opt).arg("--dist").arg(dist);
+        if let Some(target) = target {
+            build.arg("--target-dir").arg(target);
+        }
+        run(build, &format!("runner build of {krate}"))?;
     }
-    let toolchain = sysroot.file_name().map(|name| name.to_string_lossy().into_owned());
-    let mut rustup = Command::new("rustup");
-    rustup.current_dir(root()).args(["target", "add", WASM_TARGET]);
-    if let Some(toolchain) = &toolchain {
-        rustup.args(["--toolchain", toolchain]);
-    }
-    eprintln!("adding the {WASM_TARGET} target to the toolchain with rustup");
-    match rustup.status() {
-        Ok(status) if status.success() => Ok(()),
-        Ok(status) => bail!("rustup target add {WASM_TARGET} failed ({status})"),
-        Err(_) => bail!(
-            "the active Rust toolchain ({}) has no {WASM_TARGET} target and rustup is not installed: \
-             install that target for this toolchain (with rustup: `rustup target add {WASM_TARGET}`)",
-            sysroot.display()
-        ),
-    }
+    Ok(())
 }
-
-/// The WebAssembly features rustc enables by default for wasm32-unknown-unknown; Node 18
-/// and 22 support all of them. wasm-opt must be told, as the module carries no feature list.
-const WASM_FEATURES: [&str; 6] = [
-    "--enable-bulk-memory",
-    "--enable-nontrapping-float-to-int",
-    "--enable-sign-ext",
-    "--enable-mutable-globals",
-    "--enable-multivalue",
-    "--enable-reference-types",
-];
 
 /// Installs `actions-shim/tools` (wasm-opt from binaryen, Node 18 and Node 22, pinned by its
 /// package-lock.json) with `npm ci`, once per change of the lock file.
@@ -192,29 +174,106 @@ fn runner() -> Command {
 }
 
 fn replay(flags: &[String]) -> anyhow::Result<()> {
-    if flags.iter().any(|flag| flag == "--native") {
-        // The fast loop: the Actions compiled into the runner, so no module and no bundles.
-        build_runner()?;
+    let mut replay = if flags.iter().any(|flag| flag == "--native") {
+        // The fast loop: the Actions compiled into the native runner, so no module and no
+        // bundles (their fixtures need no build either).
+        build_host(&["build", "--package", "native-runner"], "cargo build of the native runner")?;
+        let mut native = Command::new(target_dir().join("debug/native-runner"));
+        native.current_dir(root());
+        native
     } else {
         build()?;
-    }
-    let mut replay = runner();
+        runner()
+    };
     replay.arg("replay").args(flags);
     run(replay, "runner replay")
 }
 
 fn test() -> anyhow::Result<()> {
-    build_module()?;
     // One cargo run builds the runner and every test binary (the CLI's tests run that same
-    // runner), so the two cores share one build graph; compiling lints it too (see `cargo`).
-    let mut build = cargo()?;
-    build.args(["test", "--workspace", "--no-run"]);
-    run(build, "cargo build of the runner and the tests")?;
-    bundle()?;
-    let mut tests = cargo()?;
+    // runner), so the two cores share one build graph; compiling lints it too.
+    build_host(&["test", "--workspace", "--no-run"], "cargo build of the runner and the tests")?;
+    build_modules()?;
+    let mut tests = linting_cargo()?;
     tests.args(["test", "--workspace"]);
     run(tests, "cargo test")?;
     node_tests()
+}
+
+/// The modules built again from scratch, from a copy of the checkout at another path with a
+/// clean target folder, compared byte for byte with `dist/` (and their manifests): a build
+/// that depends on where or how it ran fails, and so does a module that holds a path of this
+/// machine (a crate's source path, which would differ on another).
+fn reproduce() -> anyhow::Result<()> {
+    let scratch = std::env::temp_dir().join(format!("auth0-actions-reproduce-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    let copy = scratch.join("checkout");
+    copy_checkout(&copy)?;
+    let target = scratch.join("target");
+    build_modules_in(&copy, Some(&target))?;
+    let machine_paths = [root().canonicalize()?.display().to_string(), "registry/src/".to_owned(), copy.display().to_string()];
+    let mut compared = 0;
+    for (_, dist_dir) in ACTION_CRATES {
+        let ours = root().join(dist_dir);
+        for entry in std::fs::read_dir(&ours).with_context(|| format!("cannot list {}", ours.display()))? {
+            let module = entry?.path().join("module.wasm");
+            if !module.is_file() {
+                continue;
+            }
+            let name = module.parent().and_then(Path::file_name).map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let again = copy.join(dist_dir).join(&name).join("module.wasm");
+            let (a, b) = (std::fs::read(&module)?, std::fs::read(&again).with_context(|| format!("the clean build made no {}", again.display()))?);
+            if a != b {
+                bail!(
+                    "{}: expected the clean build's module to be the same bytes, found {} bytes against {} (the build depends on where or how it ran)",
+                    module.display(),
+                    b.len(),
+                    a.len()
+                );
+            }
+            if let Some(path) = machine_paths.iter().find(|path| a.windows(path.len()).any(|window| window == path.as_bytes())) {
+                bail!("{}: expected no path of this machine in the module, found {path:?} (a build elsewhere would differ)", module.display());
+            }
+            let (manifest, manifest_again) = (std::fs::read(module.with_file_name("manifest.json"))?, std::fs::read(again.with_file_name("manifest.json"))?);
+            if manifest != manifest_again {
+                bail!("{}: expected the clean build's manifest.json to be the same, found another", module.display());
+            }
+            compared += 1;
+        }
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+    if compared == 0 {
+        bail!("expected modules under dist/ to compare, found none: run `cargo xtask build` first");
+    }
+    eprintln!("reproduce: {compared} module(s) and manifests rebuilt from a copy of the checkout, byte for byte the same");
+    Ok(())
+}
+
+/// The checkout's files (what git tracks, and new files it does not ignore) copied to `to`,
+/// as a clean clone of this state would have them.
+fn copy_checkout(to: &Path) -> anyhow::Result<()> {
+    let output = Command::new("git")
+        .current_dir(root())
+        .args(["ls-files", "-z", "--cached", "--others", "--exclude-standard"])
+        .output()
+        .context("cannot run git ls-files (is git installed?)")?;
+    if !output.status.success() {
+        bail!("git ls-files failed ({})", output.status);
+    }
+    for file in output.stdout.split(|byte| *byte == 0).filter(|file| !file.is_empty()) {
+        let file = Path::new(std::str::from_utf8(file).context("a file name that is not UTF-8")?);
+        let from = root().join(file);
+        // A file deleted but not yet staged is listed and absent: a clone would not have it.
+        if !from.is_file() {
+            continue;
+        }
+        let dest = to.join(file);
+        if let Some(parent) = dest.parent() {
+            std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        std::fs::copy(&from, &dest).with_context(|| format!("cannot copy {}", from.display()))?;
+    }
+    Ok(())
 }
 
 /// The shim's tests (`actions-shim/test/*.test.js`, node:test) on every Node that Auth0 runs

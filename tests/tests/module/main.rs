@@ -1,10 +1,14 @@
-//! The module itself, without the binary in between: every fixture through
-//! `dist/actions.wasm` in wasmtime, the projection both hosts send, property tests of the
-//! ABI, and the differential check of the native loop against the module.
+//! The modules themselves, without the binary in between: every fixture through the build's
+//! modules in wasmtime, each Action's bundle and fixtures, the projection both hosts send,
+//! events generated from each Action's declaration (the declaration is complete, the native
+//! loop answers as the modules do, no input traps), and the answer protocol.
 //!
 //! One test binary with a module per concern: every test binary links wasmtime, so one link
-//! instead of four, and the suites share the two cores instead of running one after another.
+//! instead of five, and the suites share the two cores instead of running one after another.
+//! No test here names an Action: each reads them from the build.
 
+mod answers;
+mod declared;
 mod fixtures;
 mod fuzz;
 mod native;

@@ -40,17 +40,17 @@ impl Dist {
         let dir = std::env::temp_dir().join(format!("deploy-e2e-{test}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let dist = Dist(dir);
-        for spec in &actions_core::SPECS {
-            dist.write(spec.name, &format!("exports.onExecutePostLogin = async (event, api) => {{ /* {} v1 */ }};", spec.name));
+        for name in [MS, SDMR] {
+            dist.write(name, &format!("exports.onExecutePostLogin = async (event, api) => {{ /* {name} v1 */ }};"));
         }
         dist
     }
 
-    /// A bundle with the Action's own secrets (from its spec), around `code`.
+    /// A bundle with the Action's own secrets (as its declaration lists them), around `code`.
     fn write(&self, name: &str, code: &str) {
-        let spec = actions_core::Action::from_name(name).expect("an Action of the table").spec();
-        let secrets: Vec<(&str, bool)> =
-            spec.decision_secrets.iter().chain(spec.shim_secrets).map(|secret| (secret.name, secret.required)).collect();
+        let action = tests::native().action(name).expect("an Action of the seed crate");
+        let secrets = action.manifest_secrets();
+        let secrets: Vec<(&str, bool)> = secrets.iter().map(|secret| (secret.name.as_str(), secret.required)).collect();
         deploy::bundle::write_bundle(&self.0, name, code, &secrets).unwrap();
     }
 }
@@ -71,6 +71,13 @@ struct Run {
 /// The binary with a clean environment pointing at the mock: credentials and secret values
 /// in environment variables, short waits.
 fn cli(mock: &MockAuth0, dist: &Dist) -> Command {
+    let mut command = tenant_command(mock, "deploy", dist);
+    command.args(["--poll-interval", "1", "--max-wait", "1", "--max-tries", "4", "--build-timeout", "60"]);
+    command
+}
+
+/// `runner <subcommand> --dist <dist>` against the mock.
+fn tenant_command(mock: &MockAuth0, subcommand: &str, dist: &Dist) -> Command {
     let mut command = Command::new(binary());
     command
         .env_clear()
@@ -79,9 +86,8 @@ fn cli(mock: &MockAuth0, dist: &Dist) -> Command {
         .env("AUTH0_CLIENT_ID", mock_auth0::CLIENT_ID)
         .env("AUTH0_CLIENT_SECRET", CLIENT_SECRET)
         .env("AUTH0_MANAGEMENT_URL", mock.base_url())
-        .args(["deploy", "--dist"])
-        .arg(&dist.0)
-        .args(["--poll-interval", "1", "--max-wait", "1", "--max-tries", "4", "--build-timeout", "60"]);
+        .args([subcommand, "--dist"])
+        .arg(&dist.0);
     for (key, value) in SECRET_VALUES {
         command.env(key, value);
     }
@@ -177,7 +183,7 @@ fn a_code_change_is_one_update_and_one_deploy() {
     let mock = MockAuth0::start();
     let dist = Dist::new("change");
     assert_eq!(deploy(&mock, &dist, &[]).code, 0);
-    let old = actions_core::sha256_hex(mock.action(MS).unwrap()["code"].as_str().unwrap().as_bytes());
+    let old = auth0_actions::sha256_hex(mock.action(MS).unwrap()["code"].as_str().unwrap().as_bytes());
     dist.write(MS, "exports.onExecutePostLogin = async (event, api) => { /* ms v2 */ };");
     let new = deploy::bundle::Bundle::load(&dist.0, MS).unwrap().code_sha256().to_owned();
     mock.clear_requests();
@@ -226,7 +232,7 @@ fn bind_after_a_named_action() {
     let dist = Dist::new("after");
     let run = deploy(&mock, &dist, &["--bind-after", "Nowhere"]);
     assert_eq!(run.code, 2, "{run:?}");
-    assert!(run.stderr.contains("expected the Action \"Nowhere\" in the flow to bind after it, found [First, Last]"), "{}", run.stderr);
+    assert!(run.stderr.contains("expected the Action \"Nowhere\" in the post-login flow to place Manage_Subscription next to it, found [First, Last]"), "{}", run.stderr);
     assert_eq!(writes(&mock), Vec::<String>::new());
     let run = deploy(&mock, &dist, &["--bind-after", "First"]);
     assert_eq!(run.code, 0, "{run:?}");
@@ -408,7 +414,7 @@ fn dry_run_prints_the_plan_and_sends_no_write() {
         "Set_Default_Member_Role: create, code sha256",
         "secrets: set ROLE_ID, domain, clientId, clientSecret",
         "    deploy",
-        "post-login flow: bind Manage_Subscription, Set_Default_Member_Role",
+        "post-login flow: bind Manage_Subscription, bind Set_Default_Member_Role",
         "before: Someone_Elses",
         "after:  Someone_Elses, Manage_Subscription, Set_Default_Member_Role",
         "dry run: nothing was changed",
@@ -427,9 +433,9 @@ fn json_gives_the_plan_then_the_result() {
     let lines: Vec<Value> = run.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines.len(), 2, "{}", run.stdout);
     assert_eq!(lines[0]["plan"]["actions"][0]["change"]["kind"], "create");
-    assert_eq!(lines[0]["plan"]["bindings"]["bind"], serde_json::json!([MS, SDMR]));
+    assert_eq!(lines[0]["plan"]["flows"][0]["bind"], serde_json::json!([MS, SDMR]));
     assert_eq!(lines[1]["result"]["changed"], true);
-    assert_eq!(lines[1]["result"]["outcome"]["flow"], serde_json::json!([MS, SDMR]));
+    assert_eq!(lines[1]["result"]["outcome"]["flows"], serde_json::json!([{"trigger": "post-login", "actions": [MS, SDMR]}]));
 
     mock.fail_builds_of(MS);
     dist.write(MS, "exports.x = 2;");
@@ -457,11 +463,18 @@ fn missing_inputs_exit_2_before_any_request() {
     assert!(run.stderr.contains("expected a value for the required secret ROLE_ID of Set_Default_Member_Role"), "{}", run.stderr);
     assert_eq!(writes(&mock), Vec::<String>::new());
 
-    // A stale bundle whose manifest lists other secrets than actions-core declares.
-    deploy::bundle::write_bundle(&dist.0, MS, "exports.x = 1;", &[("TRIAL_DAYS", false)]).unwrap();
+    // A manifest edited by hand: its secrets no longer those the module's description lists.
+    let manifest_path = dist.0.join(MS).join("manifest.json");
+    let mut manifest: Value = serde_json::from_str(&std::fs::read_to_string(&manifest_path).unwrap()).unwrap();
+    manifest["secrets"].as_array_mut().unwrap().retain(|secret| secret["name"] == "TRIAL_DAYS");
+    std::fs::write(&manifest_path, serde_json::to_string_pretty(&manifest).unwrap()).unwrap();
     let run = deploy(&mock, &dist, &[]);
     assert_eq!(run.code, 2, "{run:?}");
-    assert!(run.stderr.contains("expected the secrets [CLAIM_NAME, TRIAL_DAYS] that actions-core declares, found [TRIAL_DAYS]"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("expected the name and the secrets [CLAIM_NAME, TRIAL_DAYS] of the module's description, found [TRIAL_DAYS]"),
+        "{}",
+        run.stderr
+    );
     assert_eq!(writes(&mock), Vec::<String>::new());
 
     let run = deploy(&mock, &Dist(dist.0.join("nowhere")), &[]);
@@ -515,4 +528,59 @@ fn export_writes_a0deploy_and_terraform() {
     assert_eq!(sdmr["secrets"][3], serde_json::json!({"name": "clientSecret", "value": "${var.set_default_member_role_clientsecret}"}));
     assert_eq!(tf["variable"]["set_default_member_role_clientsecret"]["sensitive"], true);
     assert_eq!(tf["resource"]["auth0_trigger_actions"]["post_login"]["actions"][1]["id"], "${auth0_action.set_default_member_role.id}");
+}
+
+/// Each Action is bound in its own trigger's flow, where `--place` puts it, beside the
+/// tenant's own bindings of every trigger, which stay in their order; a rerun writes
+/// nothing, a dry run writes nothing, and `remove` takes ours out of every flow.
+#[test]
+fn every_trigger_gets_its_own_flow_and_each_action_its_place() {
+    let mock = MockAuth0::start();
+    mock.add_action(SeedAction::new("Tenant_Login", "exports.onExecutePostLogin = async () => {};"));
+    mock.bind("Tenant_Login");
+    for name in ["Tenant_M2M_A", "Tenant_M2M_B"] {
+        mock.add_action(SeedAction::new(name, "exports.onExecuteCredentialsExchange = async () => {};").trigger("credentials-exchange"));
+        mock.bind_to("credentials-exchange", name);
+    }
+    let dir = std::env::temp_dir().join(format!("deploy-e2e-triggers-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let dist = Dist(dir);
+    let bundles = [
+        ("Gate", "post-login", "exports.onExecutePostLogin = async () => {};"),
+        ("Later", "post-login", "exports.onExecutePostLogin = async () => {};"),
+        ("Scopes", "credentials-exchange", "exports.onExecuteCredentialsExchange = async () => {};"),
+        ("Signup", "pre-user-registration", "exports.onExecutePreUserRegistration = async () => {};"),
+    ];
+    for (name, trigger, code) in bundles {
+        deploy::bundle::write_bundle_for(&dist.0, name, trigger, code, &[]).unwrap();
+    }
+    let places = ["--place", "Gate=first", "--place", "Scopes=after:Tenant_M2M_A"];
+    let run = deploy(&mock, &dist, &places);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(mock.bound_names_of("post-login"), ["Gate", "Tenant_Login", "Later"]);
+    assert_eq!(mock.bound_names_of("credentials-exchange"), ["Tenant_M2M_A", "Scopes", "Tenant_M2M_B"]);
+    assert_eq!(mock.bound_names_of("pre-user-registration"), ["Signup"]);
+    for line in ["post-login flow: bind Gate, bind Later", "credentials-exchange flow: bind Scopes", "pre-user-registration flow: bind Signup"] {
+        assert!(run.stdout.contains(line), "expected {line:?} in\n{}", run.stdout);
+    }
+    assert_eq!(mock.action("Signup").unwrap()["supported_triggers"][0]["id"], "pre-user-registration");
+
+    mock.clear_requests();
+    assert_eq!(deploy(&mock, &dist, &places).code, 0);
+    assert_eq!(writes(&mock), Vec::<String>::new(), "a rerun with the same places writes nothing");
+
+    let run = deploy(&mock, &dist, &["--dry-run", "--place", "Gate=last"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("after:  Tenant_Login, Later, Gate"), "{}", run.stdout);
+    assert_eq!(writes(&mock), Vec::<String>::new(), "a dry run writes nothing");
+    let run = deploy(&mock, &dist, &["--place", "Nowhere=first"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("expected --place to name one of the Actions deployed"), "{}", run.stderr);
+
+    let run = run_cli(tenant_command(&mock, "remove", &dist), &mock);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(mock.bound_names_of("post-login"), ["Tenant_Login"]);
+    assert_eq!(mock.bound_names_of("credentials-exchange"), ["Tenant_M2M_A", "Tenant_M2M_B"]);
+    assert_eq!(mock.bound_names_of("pre-user-registration"), Vec::<String>::new());
+    assert_eq!(mock.action_names(), ["Tenant_Login", "Tenant_M2M_A", "Tenant_M2M_B"]);
 }

@@ -12,21 +12,22 @@
 use std::process::{Command, Output};
 
 use serde_json::{Value, json};
-use tests::{NOW, TempDir, module_path, root};
+use tests::{NOW, TempDir, dist, root};
 use crate::runner_bin;
 
 
 /// The binary, run from the workspace root, without colour.
 fn runner() -> Command {
     let binary = runner_bin();
-    assert!(
-        module_path().exists(),
-        "expected the module at {}: build it first with `cargo xtask build`",
-        module_path().display()
-    );
+    assert!(ms_bundle().exists(), "expected the bundle {}: build it first with `cargo xtask build`", ms_bundle().display());
     let mut command = Command::new(binary);
     command.current_dir(root()).env("NO_COLOR", "1");
     command
+}
+
+/// Manage_Subscription's bundle in the build.
+fn ms_bundle() -> std::path::PathBuf {
+    dist().join("Manage_Subscription/code.js")
 }
 
 fn run(command: &mut Command) -> (i32, String, String) {
@@ -90,8 +91,8 @@ fn a_failing_fixture_exits_1_with_a_diff() {
     let (code, stdout, _) = run(runner()
         .arg("replay")
         .arg(dir.path())
-        .arg("--module")
-        .arg(module_path()));
+        .arg("--bundle")
+        .arg(ms_bundle()));
 
     assert_eq!(code, 1, "{stdout}");
     assert!(stdout.contains("FAIL"), "{stdout}");
@@ -131,7 +132,7 @@ fn a_missing_module_exits_2_with_a_clear_error() {
 }
 
 #[test]
-fn the_default_module_when_absent_says_how_to_build_it() {
+fn the_default_build_when_absent_says_how_to_build_it() {
     let dir = TempDir::new("no-dist");
     let (code, _, stderr) = run(runner()
         .current_dir(dir.path())
@@ -140,7 +141,7 @@ fn the_default_module_when_absent_says_how_to_build_it() {
 
     assert_eq!(code, 2, "{stderr}");
     assert!(
-        stderr.contains("dist/actions.wasm") && stderr.contains("cargo xtask build"),
+        stderr.contains("cannot read the build dist") && stderr.contains("runner build") && stderr.contains("cargo xtask build"),
         "{stderr}"
     );
 }
@@ -212,10 +213,13 @@ fn run_prints_the_effects_of_one_event() {
         json!([{"management_api": {
             "method": "POST",
             "path": "/api/v2/organizations/org_abc/members/samlp%7Cacme%7Cjane%40acme.com/roles",
-            "body": {"roles": ["rol_1"]}
-        }}])
+            "body": {"roles": ["[redacted]"]}
+        }}]),
+        "every secret's value is redacted where it is printed, the role's id too"
     );
-    assert!(!stdout.contains("never-printed-42") && !stderr.contains("never-printed-42"));
+    for value in ["rol_1", "never-printed-42"] {
+        assert!(!stdout.contains(value) && !stderr.contains(value), "{value}: {stdout}{stderr}");
+    }
 
     let (code, stdout, stderr) = run(runner()
         .args(["run", "--action", "Manage_Subscription", "--now", NOW])
@@ -246,8 +250,8 @@ fn an_unreadable_fixture_is_reported_with_its_file_name() {
     let (code, stdout, _) = run(runner()
         .arg("replay")
         .arg(dir.path())
-        .arg("--module")
-        .arg(module_path()));
+        .arg("--bundle")
+        .arg(ms_bundle()));
 
     assert_eq!(code, 1, "{stdout}");
     let error_line = stdout

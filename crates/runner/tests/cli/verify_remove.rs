@@ -17,9 +17,10 @@ const MS: &str = "Manage_Subscription";
 const SDMR: &str = "Set_Default_Member_Role";
 
 /// The tenant's secrets, as `deploy` takes them from the environment: (variable, secret,
-/// value). ROLE_ID is the fixtures' own, so that they fit; the others must never be printed.
+/// value). ROLE_ID is a production value, never the fixtures' (a pipeline deploys its own);
+/// none of them may ever be printed.
 const SECRET_VALUES: [(&str, &str, &str); 4] = [
-    ("AUTH0_SECRET_ROLE_ID", "ROLE_ID", "rol_Emp1oyee4Xb9Qz"),
+    ("AUTH0_SECRET_ROLE_ID", "ROLE_ID", "rol_PRODUCTION_Qm83Zt"),
     ("AUTH0_SECRET_Set_Default_Member_Role_domain", "domain", "tenant-secretvalue.eu.auth0.com"),
     ("AUTH0_SECRET_Set_Default_Member_Role_clientId", "clientId", "cid_SECRETVALUE_7f3a"),
     ("AUTH0_SECRET_Set_Default_Member_Role_clientSecret", "clientSecret", "csec_SECRETVALUE_9b2c_do_not_print"),
@@ -88,7 +89,7 @@ fn run(mock: &MockAuth0, args: &[&str], extra: &[&Path]) -> Run {
 fn assert_clean(text: &str, mock: &MockAuth0) {
     let mut forbidden: Vec<String> = mock.tokens();
     forbidden.push(CLIENT_SECRET.to_owned());
-    forbidden.extend(SECRET_VALUES.iter().filter(|(_, name, _)| *name != "ROLE_ID").map(|(_, _, value)| (*value).to_owned()));
+    forbidden.extend(SECRET_VALUES.iter().map(|(_, _, value)| (*value).to_owned()));
     for value in forbidden {
         assert!(!text.contains(&value), "a secret or token was printed:\n{text}");
     }
@@ -125,13 +126,19 @@ fn a_deploy_then_verify_agrees_on_every_fixture_that_fits() {
     );
     assert_eq!(result.code, 0, "stdout:\n{}\nstderr:\n{}", result.stdout, result.stderr);
     let summary = result.stdout.lines().last().unwrap_or_default();
-    assert!(summary.starts_with("verify: ") && summary.contains(" 0 differ, 0 failed, 0 ran"), "{summary}");
+    assert!(summary.starts_with("verify: ") && summary.contains(" 0 differ, 0 failed, 0 ran") && summary.contains(" 0 skipped"), "{summary}");
+    // Both Actions tested with the production ROLE_ID: the events that make no write are sent.
+    let sdmr = result.stdout.lines().find(|l| l.starts_with("verify: Set_Default_Member_Role: ")).unwrap_or_default();
+    let tested: usize = sdmr.split_whitespace().nth(2).and_then(|n| n.parse().ok()).unwrap_or_default();
+    assert!(tested >= 5 && sdmr.contains(&format!("{tested} tested, {tested} passed")), "{}", result.stdout);
+    assert!(sdmr.contains("not sent (a Management API write)"), "{sdmr}");
     assert!(result.stdout.contains("AGREE   Manage_Subscription  test-events/manage-subscription/new-user-one-day-trial.json"), "{}", result.stdout);
     assert!(result.stdout.contains("AGREE   Manage_Subscription  test-events/manage-subscription/unrelated-app-metadata-1mb-beside-subscription.json"));
     assert!(result.stdout.contains("AGREE   Set_Default_Member_Role  test-events/set-default-member-role/second-login.json"));
     // Management API events are never sent: a test run on a tenant is real.
     let skip = result.stdout.lines().skip_while(|l| !l.contains("first-login-in-organization.json")).nth(1).unwrap_or_default();
-    assert!(skip.contains("its local replay sends POST /api/v2/organizations/"), "{}", result.stdout);
+    assert!(skip.contains("its local replay makes a Management API write (POST /api/v2/organizations/"), "{}", result.stdout);
+    assert!(result.stdout.contains("UNSENT  Set_Default_Member_Role  test-events/set-default-member-role/first-login-in-organization.json"));
     let agreed = result.stdout.lines().filter(|l| l.starts_with("AGREE")).count();
     assert_eq!(tests_sent(&mock), agreed, "one test run per agreeing event, none for skipped ones");
     // The raw answers of one event per Action, and a JUnit report.
@@ -190,7 +197,7 @@ fn an_answer_without_calls_compares_the_log_lines_and_says_so() {
     assert!(result.stdout.contains("RAN     Manage_Subscription"), "{}", result.stdout);
     assert!(result.stdout.contains("the tenant's answer did not show the api calls; their log lines were compared"), "{}", result.stdout);
     // The number fixture logs a line: the lines are compared, and a changed line differs.
-    let edited = code(MS).replace("else if (typeof effect.log === 'string') log(effect.log);", "else if (typeof effect.log === 'string') log(`${effect.log}!`);");
+    let edited = code(MS).replace("typeof effect.log === 'string') {\n    log(effect.log);", "typeof effect.log === 'string') {\n    log(`${effect.log}!`);");
     assert_ne!(edited, code(MS), "the shim's log site moved: update this test");
     mock.edit_code(MS, &edited);
     let result = run(&mock, &["verify", "--events"], &[&some_events(&dir)]);
@@ -199,18 +206,58 @@ fn an_answer_without_calls_compares_the_log_lines_and_says_so() {
 }
 
 #[test]
-fn events_that_do_not_fit_or_call_the_management_api_are_skipped_with_the_reason() {
+fn a_management_api_write_is_never_sent_and_the_fixtures_own_secrets_give_way_to_the_tenants() {
     let mock = deployed();
-    let dir = TempDir::new("verify-skips");
+    let dir = TempDir::new("verify-unsent");
     let result = run(&mock, &["verify", "--events"], &[&some_events(&dir)]);
     assert_eq!(result.code, 0, "{}", result.stdout);
     let after = |file: &str| result.stdout.lines().skip_while(|l| !l.ends_with(file)).nth(1).unwrap_or_default().to_owned();
-    assert!(result.stdout.contains("SKIP    Set_Default_Member_Role"), "{}", result.stdout);
+    assert!(result.stdout.contains("UNSENT  Set_Default_Member_Role"), "{}", result.stdout);
     assert!(after("first-login-in-organization.json").contains("a test run on the tenant is real"), "{}", result.stdout);
-    assert!(after("trial-days-14.json").contains("sets TRIAL_DAYS, which the tenant's Action does not have"), "{}", result.stdout);
-    assert_eq!(tests_sent(&mock), 4, "{}", result.stdout);
+    // The fixture sets TRIAL_DAYS 14; the tenant's Action has no TRIAL_DAYS, so the local
+    // replay runs without it too, and agrees with the tenant.
+    assert!(result.stdout.contains("AGREE   Manage_Subscription  ") && result.stdout.contains("trial-days-14.json"), "{}", result.stdout);
+    assert!(result.stdout.contains("verify: Manage_Subscription: 4 tested, 4 passed\n"), "{}", result.stdout);
+    assert!(result.stdout.contains("verify: Set_Default_Member_Role: 1 tested, 1 passed; 1 not sent (a Management API write)\n"), "{}", result.stdout);
+    assert!(result.stdout.ends_with("verify: 5 agree, 0 differ, 0 failed, 0 ran (calls not exposed), 0 skipped, 1 not sent\n"), "{}", result.stdout);
+    assert_eq!(tests_sent(&mock), 5, "{}", result.stdout);
     let bodies: Vec<String> = mock.requests().into_iter().filter(|r| r.path.ends_with("/test")).map(|r| r.body).collect();
     assert!(bodies.iter().all(|b| !b.contains("\"secrets\"")), "the tenant adds its own secrets: none are sent");
+}
+
+#[test]
+fn a_secret_whose_value_is_unknown_skips_by_name_and_an_untested_action_fails_the_verify() {
+    // The tenant's Manage_Subscription has a TRIAL_DAYS whose value this run was not given.
+    let mock = MockAuth0::start();
+    mock.add_action(SeedAction::new(MS, &code(MS)).secret("TRIAL_DAYS", "30"));
+    mock.add_action(SeedAction::new(SDMR, &code(SDMR)));
+    mock.bind(MS);
+    mock.bind(SDMR);
+    let dir = TempDir::new("verify-unknown");
+    let events = some_events(&dir);
+    let allow = ["--allow-untested", SDMR];
+    let result = run(&mock, &["verify", allow[0], allow[1], "--events"], &[&events]);
+    assert_eq!(result.code, 1, "{}", result.stdout);
+    let skip = result.stdout.lines().skip_while(|l| !l.starts_with("SKIP    Manage_Subscription")).nth(1).unwrap_or_default();
+    assert!(skip.contains("its decision reads the secret TRIAL_DAYS, whose value on the tenant is not known to this run"), "{}", result.stdout);
+    assert!(result.stdout.contains("verify: Manage_Subscription: 0 tested, 0 passed; 4 skipped (its decision reads the secret TRIAL_DAYS"), "{}", result.stdout);
+    assert!(
+        result.stdout.contains("error: Manage_Subscription was deployed and no event of it was tested on the tenant (4 skipped, 0 not sent)"),
+        "{}",
+        result.stdout
+    );
+    assert_eq!(tests_sent(&mock), 2, "Set_Default_Member_Role's two, none of Manage_Subscription's");
+    // Allowed: the same verify passes, and says what it did not test.
+    let result = run(&mock, &["verify", allow[0], allow[1], "--allow-untested", MS, "--events"], &[&events]);
+    assert_eq!(result.code, 0, "{}{}", result.stdout, result.stderr);
+    // Given the value, as deploy would be: every event of it is tested, with that value.
+    let mut command = cli(&mock, &["verify", allow[0], allow[1], "--events"], &[&events]);
+    command.env("AUTH0_SECRET_TRIAL_DAYS", "30");
+    let output = command.output().unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains("verify: Manage_Subscription: 4 tested, 4 passed\n"), "{stdout}");
+    assert_eq!(tests_sent(&mock), 2 + 2 + 6);
 }
 
 #[test]
@@ -278,4 +325,45 @@ fn deleting_a_bound_action_is_refused_by_the_mock_as_by_auth0() {
         .unwrap();
     let error = client.delete_action(&id).unwrap_err();
     assert_eq!(error.status(), Some(409), "{error}");
+}
+
+/// The examples' values, as a pipeline gives them to deploy: the fixtures' own.
+const EXAMPLE_SECRETS: [(&str, &str); 4] = [
+    ("AUTH0_SECRET_MFA_ROLES", "admin, billing-admin"),
+    ("AUTH0_SECRET_PROFILE_URL", "https://profile.saas-demo.com/company"),
+    ("AUTH0_SECRET_PROFILE_SECRET", "pp-signing-key-7Hq2"),
+    ("AUTH0_SECRET_BLOCKED_DOMAINS", "mailinator.com, temp-mail.org ,guerrillamail.com"),
+];
+
+/// Every trigger end to end: the examples (post-login, a redirect, credentials-exchange,
+/// pre-user-registration) deployed each to its own flow and verified on the tenant's test
+/// endpoint, which runs each with its trigger's handler.
+#[test]
+fn the_examples_deploy_to_their_triggers_and_verify() {
+    let mock = MockAuth0::start();
+    let mut command = runner_for_tenant(&mock.domain(), &mock.base_url(), mock_auth0::CLIENT_ID, CLIENT_SECRET);
+    command
+        .args(["deploy", "--verify", "--poll-interval", "1", "--max-wait", "1", "--max-tries", "4", "--dist"])
+        .arg(dist().join("examples"))
+        .arg("--events")
+        .arg(root().join("test-events/examples"));
+    for (variable, value) in EXAMPLE_SECRETS {
+        command.env(variable, value);
+    }
+    let output = command.output().expect("the runner starts");
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(mock.bound_names_of("post-login"), ["Progressive_Profile", "Require_MFA_For_Roles"]);
+    assert_eq!(mock.bound_names_of("credentials-exchange"), ["Limit_M2M_Scopes"]);
+    assert_eq!(mock.bound_names_of("pre-user-registration"), ["Block_Disposable_Signup"]);
+    for action in ["Block_Disposable_Signup", "Limit_M2M_Scopes", "Progressive_Profile", "Require_MFA_For_Roles"] {
+        let tally = stdout.lines().find(|l| l.starts_with(&format!("verify: {action}: "))).unwrap_or_default();
+        let tested: usize = tally.split_whitespace().nth(2).and_then(|n| n.parse().ok()).unwrap_or_default();
+        assert!(tested > 0 && tally.contains(&format!("{tested} tested, {tested} passed")), "{action}: {stdout}");
+    }
+    // The redirect's fixtures read answers only the tenant has: skipped, and said why.
+    assert!(stdout.contains("its decision reads the answer of api.redirect.encodeToken, which only the tenant knows"), "{stdout}");
+    for (_, value) in EXAMPLE_SECRETS.iter().skip(1) {
+        assert!(!stdout.contains(value), "a secret's value was printed:\n{stdout}");
+    }
 }
