@@ -65,6 +65,9 @@ async function execute(handler, event, api) {
       if (answer.error) {
         return log(`${TAG}not run, login proceeds: module refused the event (${answer.error.code}): ${answer.error.message}`, event);
       }
+      // The effects before the one awaited are applied before its call is made, in order, as
+      // a JavaScript Action makes them; a later run that is refused leaves them applied, as a
+      // JavaScript Action that throws after them would.
       const { effects, pending } = answer;
       let asked;
       for (; applied < effects.length; applied++) {
@@ -94,7 +97,7 @@ async function perform(effect, event, api) {
       return false;
     }
   } else if (typeof effect.log === 'string') {
-    log(effect.log);
+    log(effect.log, event);
 // @management_api {
   } else if (effect.management_api) {
     log(`${TAG}Management API ${(await managementApi(effect.management_api, event, api)).line}`, event);
@@ -121,7 +124,7 @@ async function answerOf(effect, event, api) {
 }
 
 // The module's input for an event: a function `runner bundle` writes from the paths the
-// Action declares (crates/actions-core/src/projection.rs, `javascript`), one function per
+// Action declares (crates/auth0-actions/src/projection.rs, `javascript`), one function per
 // object on a path, each reading its declared keys by name (V8 caches such reads, where a
 // loop over the keys read them by value, 1.6 times slower). Its rule, which the runner
 // applies too (a test holds both byte for byte): an object on a path keeps only the

@@ -3,7 +3,7 @@
 // nothing: every single-Action fixture, with a deep user_metadata, a large list and a deep
 // object beside app_metadata.subscription, many organization metadata keys and deep parts at
 // the top level added, gives exactly the fixture's expected effects through each code.js.
-// (tests/tests/projection.rs adds the same kinds of data on the wasmtime side.)
+// (tests/tests/module/projection.rs adds the same kinds of data on the wasmtime side.)
 
 const assert = require('node:assert/strict');
 const { after, before, test } = require('node:test');

@@ -156,6 +156,30 @@ test('one warm instance serves 10,000 logins in flat memory', async () => {
   assert.equal(hook.memoryBytes(), baseline, `memory grew from ${baseline} to ${hook.memoryBytes()} bytes`);
 });
 
+test('one warm instance serves 5,000 redirects, each asking for an answer and run again, in flat memory', async () => {
+  const bundle = loadBundle('Progressive_Profile');
+  const hook = bundle[TESTING];
+  const event = {
+    user: { user_id: 'auth0|1', email: 'a@example.com', user_metadata: {} },
+    stats: { logins_count: 3 },
+    transaction: { protocol: 'oidc-basic-profile' },
+    request: { query: {} },
+    secrets: { PROFILE_URL: 'https://profile.example/form', PROFILE_SECRET: 'k3y-for-the-form' },
+  };
+  let baseline = 0;
+  const lines = await logsOf(async () => {
+    for (let i = 0; i < 5_000; i++) {
+      const record = [];
+      await bundle.onExecutePostLogin(event, fakeApi(record, new Map(), [{ api: 'redirect.encodeToken', returns: `tok${i}` }]));
+      assert.equal(record.length, 2, 'encodeToken, then sendUserTo: each call made once');
+      if (i === 99) baseline = hook.memoryBytes();
+    }
+  });
+  assert.deepEqual(lines, []);
+  assert.ok(baseline > 0);
+  assert.equal(hook.memoryBytes(), baseline, `memory grew from ${baseline} to ${hook.memoryBytes()} bytes`);
+});
+
 test('the test hook is not enumerable: Auth0 sees the trigger\'s handlers, and nothing else', () => {
   for (const name of ACTIONS) {
     const bundle = loadBundle(name);

@@ -13,8 +13,10 @@
 
 use std::borrow::Cow;
 
-/// How deep the reader nests before it refuses. A projection nests four levels at most (a
-/// container at a path's end crosses empty); the module's 32 KiB stack holds many times this.
+/// How deep the reader nests before it refuses. A projection nests no deeper than the
+/// longest declared path (at most 12 keys, `[]` included; a container at a path's end
+/// crosses empty), and answers a few levels more; the module's 32 KiB stack holds many
+/// times this.
 pub const MAX_DEPTH: usize = 32;
 
 /// The type of the value at the reading point, as `typeof` and JSON tell them apart.

@@ -256,6 +256,9 @@ struct Wasm {
 /// compiles only those it runs.
 struct Compiled {
     bytes: Vec<u8>,
+    /// The descriptions that came with the module (a manifest's), checked against the
+    /// module's own when it compiles.
+    expected: Vec<ActionInfo>,
     pre: std::sync::OnceLock<Result<InstancePre<CallState>, String>>,
 }
 
@@ -263,13 +266,38 @@ impl Compiled {
     fn ready(bytes: Vec<u8>, pre: InstancePre<CallState>) -> Compiled {
         let cell = std::sync::OnceLock::new();
         let _ = cell.set(Ok(pre));
-        Compiled { bytes, pre: cell }
+        Compiled { bytes, expected: Vec::new(), pre: cell }
     }
 
-    /// The instance template, compiled the first time it is needed.
+    /// The instance template, compiled the first time it is needed; a module that does not
+    /// describe its Actions as the descriptions that came with it is refused then.
     fn pre(&self, engine: &Engine) -> Result<&InstancePre<CallState>, &str> {
-        self.pre.get_or_init(|| compile(engine, &self.bytes).map(|(pre, _)| pre).map_err(|error| error.to_string())).as_ref().map_err(String::as_str)
+        self.pre
+            .get_or_init(|| {
+                let (pre, _) = compile(engine, &self.bytes).map_err(|error| error.to_string())?;
+                for expected in &self.expected {
+                    let export = format!("{EXPORT_PREFIX}{}", expected.name);
+                    let (answer, _, _) = describe_call(engine, &pre, &export);
+                    let own = answer.map_err(|failure| failure.to_string()).and_then(|json| describe(&expected.name, &json).map_err(|error| error.to_string()))?;
+                    if own != *expected {
+                        return Err(format!(
+                            "it describes {} otherwise than the description that came with it (its manifest): rebuild the bundle",
+                            expected.name
+                        ));
+                    }
+                }
+                Ok(pre)
+            })
+            .as_ref()
+            .map_err(String::as_str)
     }
+}
+
+/// Handler 0 of an Action: its description. Within the default limits, whatever the calls'
+/// are (a replay with `--fuel 5000` still loads its modules).
+fn describe_call(engine: &Engine, pre: &InstancePre<CallState>, export: &str) -> (Result<Vec<u8>, Failure>, u64, usize) {
+    let limits = Limits::default();
+    run_wasm(engine, pre, export, 0, b"", b"", 0.0, limits, limits.time, limits.fuel)
 }
 
 /// Compiles a module and checks it against the ABI: its instance template and its Actions'
@@ -342,7 +370,7 @@ impl ModuleRunner {
         let mut described = Vec::new();
         for export in exports {
             let name = export.trim_start_matches(EXPORT_PREFIX).to_owned();
-            let (answer, _, _) = run_wasm(&wasm.engine, &pre, &export, 0, b"", b"", 0.0, self.limits, self.limits.time, self.limits.fuel);
+            let (answer, _, _) = describe_call(&wasm.engine, &pre, &export);
             match answer {
                 Ok(json) => described.push((describe(&name, &json)?, export)),
                 Err(failure) => return Err(LoadError::Description { action: name, found: format!("no answer: the module {failure}") }),
@@ -363,14 +391,14 @@ impl ModuleRunner {
         }
         let index = self.modules.len();
         let added = actions
-            .into_iter()
+            .iter()
             .map(|info| {
                 let export = format!("{EXPORT_PREFIX}{}", info.name);
-                self.push(info, index, Backend::Wasm { export })
+                self.push(info.clone(), index, Backend::Wasm { export })
             })
             .collect::<Result<Vec<_>, _>>()?;
         if let Some(wasm) = &mut self.wasm {
-            wasm.compiled.push(Compiled { bytes: bytes.to_vec(), pre: std::sync::OnceLock::new() });
+            wasm.compiled.push(Compiled { bytes: bytes.to_vec(), expected: actions, pre: std::sync::OnceLock::new() });
         }
         self.modules.push(ModuleInfo::of(bytes));
         Ok(added)
@@ -915,6 +943,18 @@ mod tests {
     fn bytes_that_are_not_wasm_are_refused() {
         let error = ModuleRunner::new(b"not wasm", Limits::default()).unwrap_err();
         assert!(error.to_string().starts_with("expected a WebAssembly module"), "{error}");
+    }
+
+    #[test]
+    fn a_module_that_describes_itself_otherwise_than_its_manifest_is_refused_when_it_runs() {
+        let bytes = wat::parse_str(misbehaving("i32.const 0")).unwrap();
+        let mut manifest: ActionInfo = serde_json::from_str(DESCRIPTION).unwrap();
+        manifest.event_paths = vec!["user.email".to_owned()];
+        let mut runner = ModuleRunner::empty(Limits::default());
+        runner.add_described(&bytes, vec![manifest]).unwrap();
+        let result = runner.call("A", &empty(), now());
+        let CallOutcome::Failed(failure) = result.outcome else { panic!("{:?}", result.outcome) };
+        assert!(failure.to_string().contains("it describes A otherwise than the description that came with it"), "{failure}");
     }
 
     #[test]

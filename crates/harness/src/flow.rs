@@ -14,7 +14,10 @@
 //!   after it;
 //! - every call is checked as Auth0 checks it ([`auth0_actions::rules`]): one it refuses
 //!   ends the flow with a sentence naming the rule, as it would fail the login;
-//! - an Action the module refuses or that breaks a limit ends the flow (Auth0 fails the login).
+//! - an Action the module refuses (an undeclared read, a bad answer) or that breaks a limit
+//!   ends the replay of the flow, failed, with the sentence: it is a bug to fix. (In Node the
+//!   shim logs a refusal and the login goes on without that Action's effects; a limit Auth0
+//!   enforces, such as its time budget, fails the login there.)
 //!
 //! The result also carries warnings for what Auth0 would silently change: a log line longer
 //! than it keeps, a claim it drops, metadata larger than it stores.

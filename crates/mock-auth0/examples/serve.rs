@@ -1,6 +1,7 @@
 //! Serves the mock Management API for a while, for trying `runner deploy` by hand:
 //! `cargo run -p mock-auth0 --example serve -- [SECONDS]` (default 300). It seeds a tenant
-//! whose post-login flow already binds two Actions of someone else, one self-service
+//! whose post-login flow already binds two Actions of someone else (and its
+//! credentials-exchange flow one), one self-service
 //! profile, and two SAML connections (one made earlier by a self-service ticket) enabled for
 //! the login application `cli_LoginApp`, and prints the environment to use.
 
@@ -13,10 +14,12 @@ use serde_json::json;
 fn main() {
     let seconds: u64 = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(300).min(3600);
     let mock = MockAuth0::start();
-    mock.add_action(SeedAction::new("Block_Disposable_Email", "exports.onExecutePostLogin = async () => {};"));
-    mock.add_action(SeedAction::new("Add_Roles_Claim", "exports.onExecutePostLogin = async () => {};").secret("NAMESPACE", "x"));
-    mock.bind("Block_Disposable_Email");
-    mock.bind("Add_Roles_Claim");
+    mock.add_action(SeedAction::new("Partner_Audit_Log", "exports.onExecutePostLogin = async () => {};"));
+    mock.add_action(SeedAction::new("Legacy_Geo_Block", "exports.onExecutePostLogin = async () => {};").secret("COUNTRIES", "x"));
+    mock.bind("Partner_Audit_Log");
+    mock.bind("Legacy_Geo_Block");
+    mock.add_action(SeedAction::new("Partner_M2M_Quota", "exports.onExecuteCredentialsExchange = async () => {};").trigger("credentials-exchange"));
+    mock.bind_to("credentials-exchange", "Partner_M2M_Quota");
     mock.add_profile("Customer SSO");
     let pem = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data/saml/idp-current.pem")).unwrap();
     let signing_cert = base64::engine::general_purpose::STANDARD.encode(pem);

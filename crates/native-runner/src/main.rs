@@ -1,6 +1,7 @@
 //! The runner with this workspace's Actions crates compiled in, so that `replay --native`
 //! runs their Rust code without a wasm build: the fast loop of `cargo xtask replay --native`.
-//! The one place that lists the workspace's Actions crates; an Action added to one of them
+//! It lists the workspace's Actions crates (as xtask's `ACTION_CRATES` and the `tests`
+//! crate do, each for its own job); an Action added to one of them
 //! needs nothing here.
 
 use std::process::ExitCode;

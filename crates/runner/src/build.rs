@@ -12,11 +12,13 @@
 //! 3. `wasm-opt -Oz` on each, when a wasm-opt is given (binaryen; the same version gives the
 //!    same bytes).
 //! 4. A bundle of each ([`deploy::bundle::build`]), from the Action's description, which the
-//!    crate's module gives (every module's Action is described by the same code).
+//!    crate's module gives (every module's Action is described by the same code; the runner
+//!    checks it against the Action's own module when that first runs).
 //!
-//! Nothing here depends on the machine: no path, clock or randomness enters a module (the
-//! toolchain is pinned by the crate's `rust-toolchain.toml`), so the same commit gives the
-//! same bytes, and the same sha256 in every manifest.
+//! Nothing here depends on the machine: cargo runs in the crate's folder (its
+//! `rust-toolchain.toml` pins the toolchain), without the wrappers and flags of the
+//! environment ([`BUILD_ENVIRONMENT_REMOVED`]); no path, clock or randomness enters a
+//! module, so the same commit gives the same bytes, and the same sha256 in every manifest.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -104,6 +106,9 @@ struct Crate {
     /// The library's name, as its artifact is named (`seed_actions`).
     lib: String,
     target_dir: PathBuf,
+    /// Its Cargo.toml, and the folder that holds it (absolute).
+    manifest: PathBuf,
+    dir: PathBuf,
 }
 
 /// Builds every Action of the crate and bundles each; see the module's documentation.
@@ -206,17 +211,30 @@ fn cargo() -> Command {
     Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
 }
 
+/// What in the environment would change a module's bytes (a wrapper such as clippy's driver
+/// changes code generation; flags change everything): a module is built without them, so its
+/// bytes depend on the crate and the toolchain alone, and a plain `cargo build` finds it fresh.
+const BUILD_ENVIRONMENT_REMOVED: [&str; 6] = [
+    "RUSTC_WORKSPACE_WRAPPER",
+    "RUSTC_WRAPPER",
+    "RUSTFLAGS",
+    "CARGO_ENCODED_RUSTFLAGS",
+    "CARGO_BUILD_RUSTFLAGS",
+    "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS",
+];
+
 /// The crate's package, library and target folder, from `cargo metadata`.
 fn locate(options: &BuildOptions) -> anyhow::Result<Crate> {
+    let wanted = std::fs::canonicalize(&options.manifest_path)
+        .with_context(|| format!("cannot find the crate's manifest {}", options.manifest_path.display()))?;
     let mut metadata = cargo();
-    metadata.args(["metadata", "--format-version", "1", "--no-deps", "--manifest-path"]).arg(&options.manifest_path);
+    metadata.current_dir(wanted.parent().unwrap_or(Path::new("/")));
+    metadata.args(["metadata", "--format-version", "1", "--no-deps", "--manifest-path"]).arg(&wanted);
     let output = metadata.output().context("cannot run cargo metadata (is cargo on the PATH?)")?;
     if !output.status.success() {
         bail!("cargo metadata failed for {}: {}", options.manifest_path.display(), String::from_utf8_lossy(&output.stderr).trim());
     }
     let metadata: Metadata = serde_json::from_slice(&output.stdout).context("cannot read cargo metadata's answer")?;
-    let wanted = std::fs::canonicalize(&options.manifest_path)
-        .with_context(|| format!("cannot find the crate's manifest {}", options.manifest_path.display()))?;
     let package = metadata
         .packages
         .into_iter()
@@ -231,18 +249,29 @@ fn locate(options: &BuildOptions) -> anyhow::Result<Crate> {
         .with_context(|| {
             format!("expected the crate {name} to be a cdylib ([lib] crate-type = [\"cdylib\", \"rlib\"]), found no cdylib target")
         })?;
-    let target_dir = options.target_dir.clone().unwrap_or(metadata.target_directory);
-    Ok(Crate { package: name, lib, target_dir })
+    let target_dir = match &options.target_dir {
+        // Absolute: cargo runs in the crate's folder.
+        Some(dir) => std::path::absolute(dir).with_context(|| format!("cannot find {}", dir.display()))?,
+        None => metadata.target_directory,
+    };
+    let dir = wanted.parent().map(Path::to_path_buf).unwrap_or_default();
+    Ok(Crate { package: name, lib, target_dir, manifest: wanted, dir })
 }
 
 /// `cargo build` of the crate's module; with `only`, the build that exports that Action only.
 fn cargo_build(options: &BuildOptions, krate: &Crate, only: Option<&str>) -> anyhow::Result<()> {
     let mut command = cargo();
+    // In the crate's folder, so that its rust-toolchain.toml and .cargo/config.toml apply
+    // wherever the runner was started.
+    command.current_dir(&krate.dir);
+    for variable in BUILD_ENVIRONMENT_REMOVED {
+        command.env_remove(variable);
+    }
     command.arg(if only.is_some() { "rustc" } else { "build" });
     command.args(["--quiet", "--lib", "--target", TARGET, "--profile", PROFILE, "--package", &krate.package, "--manifest-path"]);
-    command.arg(&options.manifest_path);
-    if let Some(dir) = &options.target_dir {
-        command.arg("--target-dir").arg(dir);
+    command.arg(&krate.manifest);
+    if options.target_dir.is_some() {
+        command.arg("--target-dir").arg(&krate.target_dir);
     }
     if let Some(name) = only {
         command.args(["--", "--cfg", "auth0_actions_select", "--cfg"]).arg(format!("auth0_action=\"{name}\""));
@@ -260,7 +289,13 @@ fn cargo_build(options: &BuildOptions, krate: &Crate, only: Option<&str>) -> any
 
 /// `wasm-opt -Oz` of `raw`, cached under `cache` by the input's sha256.
 fn optimize(wasm_opt: &Path, cache: &Path, raw: &[u8]) -> anyhow::Result<Vec<u8>> {
-    let sha = sha256_hex(raw);
+    // Keyed by the input and wasm-opt's version: another binaryen gives other bytes.
+    let version = Command::new(wasm_opt)
+        .arg("--version")
+        .output()
+        .with_context(|| format!("cannot run wasm-opt ({})", wasm_opt.display()))?
+        .stdout;
+    let sha = sha256_hex(&[&version[..], raw].concat());
     let output = cache.join(format!("{sha}.opt.wasm"));
     if let Ok(bytes) = std::fs::read(&output) {
         return Ok(bytes);

@@ -2,7 +2,7 @@
 //! (`POST /api/v2/actions/actions/{id}/test`) and through the local module, compared.
 //!
 //! This module is the pure part: which events may be sent, how Auth0's answer is read, and
-//! how it is compared with the local replay. `cmd/verify.rs` does the HTTP and the printing.
+//! how it is compared with the local replay. `cli/verify.rs` does the HTTP and the printing.
 //!
 //! Auth0 documents the answer only as `{"payload": {...}}`, "the resulting payload after the
 //! Action was executed"; its Go SDK records the shape of a run that threw:

@@ -193,6 +193,15 @@ fn test() -> anyhow::Result<()> {
     // One cargo run builds the runner and every test binary (the CLI's tests run that same
     // runner), so the two cores share one build graph; compiling lints it too.
     build_host(&["test", "--workspace", "--no-run"], "cargo build of the runner and the tests")?;
+    // The code compiled only into modules (the exports, the allocator) is linted too, as a
+    // check of its own: the modules themselves are never compiled by clippy.
+    let framework = Path::new("crates/auth0-actions");
+    for krate in std::iter::once(framework).chain(ACTION_CRATES.iter().map(|(krate, _)| Path::new(*krate))) {
+        let mut lint = plain_cargo();
+        lint.args(["clippy", "--quiet", "--target", "wasm32-unknown-unknown", "--lib", "--manifest-path"]);
+        lint.arg(krate.join("Cargo.toml")).args(["--", "--deny=warnings"]);
+        run(lint, &format!("cargo clippy of {} for wasm32", krate.display()))?;
+    }
     build_modules()?;
     let mut tests = linting_cargo()?;
     tests.args(["test", "--workspace"]);

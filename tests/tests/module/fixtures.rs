@@ -46,7 +46,9 @@ fn every_action_has_its_own_module_its_bundle_and_fixtures() {
     }
 }
 
-/// What a bundle carries: its own Action's module, not its crate's others.
+/// What a bundle carries: its own Action's module, not its crate's others, the very bytes
+/// of the `module.wasm` beside it, which its manifest names and describes as the module
+/// describes itself.
 #[test]
 fn each_bundle_inlines_its_own_module() {
     for module in tests::module_files() {
@@ -56,7 +58,10 @@ fn each_bundle_inlines_its_own_module() {
         let exports = harness::batch::module_exports(&bytes).unwrap();
         let actions: Vec<&String> = exports.iter().filter(|e| e.starts_with("auth0_action:")).collect();
         assert_eq!(actions, [&format!("auth0_action:{name}")], "{}", module.display());
-        assert!(folder.join("code.js").is_file() && folder.join("manifest.json").is_file(), "{}", folder.display());
+        let bundle = deploy::Bundle::read(&folder.join("code.js")).unwrap();
+        assert_eq!(bundle.module().unwrap(), bytes, "{}: code.js inlines module.wasm", folder.display());
+        assert_eq!(bundle.manifest.module_sha256, auth0_actions::sha256_hex(&bytes), "{}", folder.display());
+        assert_eq!(Some(&bundle.manifest.description), deployed().action(&name), "{}: the manifest describes the module as it describes itself", folder.display());
     }
     assert!(dist().is_dir());
 }

@@ -19,7 +19,7 @@ pub struct Args {
     /// The directory (a0deploy) or the file (terraform) to write.
     #[arg(value_name = "OUT")]
     pub out: PathBuf,
-    /// Where `cargo xtask build` put the bundles.
+    /// Where `runner build` put the bundles (the folders directly under it).
     #[arg(long, value_name = "DIR", default_value = "dist")]
     pub dist: PathBuf,
     /// Runtime: node22 or node18; default: the bundle's manifest.

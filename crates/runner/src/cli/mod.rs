@@ -167,21 +167,37 @@ pub struct Loaded {
 }
 
 impl Loaded {
-    /// What reports name as the code that ran: one line per module.
+    /// What reports name as the code that ran: one line per module (all of them).
     pub fn describe(&self) -> Vec<String> {
+        self.describe_ran(|_| true)
+    }
+
+    /// One line per module that holds an Action for which `ran` holds.
+    pub fn describe_ran(&self, ran: impl Fn(&str) -> bool) -> Vec<String> {
         if self.runner.is_native() {
             return vec!["native (the Actions' Rust code compiled into this binary; no module)".to_owned()];
         }
-        self.runner.modules().iter().zip(&self.sources).map(|(info, source)| module_line(source, info)).collect()
+        self.used(ran).map(|(info, source)| module_line(source, info)).collect()
     }
 
-    /// The modules as `--json`'s summary lists them.
+    /// The modules (and their sources) that hold an Action for which `ran` holds.
+    fn used(&self, ran: impl Fn(&str) -> bool) -> impl Iterator<Item = (&ModuleInfo, &PathBuf)> {
+        let runner = &self.runner;
+        runner.modules().iter().zip(&self.sources).filter(move |(info, _)| {
+            runner.actions().any(|action| ran(&action.name) && runner.module_of(&action.name).is_some_and(|module| std::ptr::eq(module, *info)))
+        })
+    }
+
+    /// The modules as `--json`'s summary lists them (all of them).
     pub fn modules_json(&self) -> serde_json::Value {
+        self.modules_json_ran(|_| true)
+    }
+
+    /// As [`Loaded::modules_json`], the modules that hold an Action for which `ran` holds.
+    pub fn modules_json_ran(&self, ran: impl Fn(&str) -> bool) -> serde_json::Value {
         let list: Vec<serde_json::Value> = self
-            .runner
-            .modules()
-            .iter()
-            .zip(self.sources.iter().map(Some).chain(std::iter::repeat(None)))
+            .used(ran)
+            .map(|(info, source)| (info, Some(source)))
             .map(|(info, source)| {
                 let mut module = serde_json::to_value(info).unwrap_or_default();
                 if let (serde_json::Value::Object(object), Some(source)) = (&mut module, source) {

@@ -201,5 +201,12 @@ mod tests {
         for lint in lints {
             assert!(MANIFEST.contains(lint), "the new crate's Cargo.toml lacks `{lint}`");
         }
+        // The modules' profile too: the crate's modules are built as this workspace's are.
+        let profile = |toml: &str| -> Vec<String> {
+            let block = toml.split("[profile.wasm]").nth(1).and_then(|rest| rest.split("\n\n").next()).unwrap_or_default();
+            block.lines().map(str::trim).filter(|line| line.contains(" = ")).map(str::to_owned).collect()
+        };
+        assert!(!profile(&workspace).is_empty());
+        assert_eq!(profile(MANIFEST), profile(&workspace), "the new crate's [profile.wasm] is the workspace's");
     }
 }

@@ -81,7 +81,8 @@ impl ConnectArgs {
 pub struct TenantArgs {
     #[command(flatten)]
     pub connect: ConnectArgs,
-    /// Where `cargo xtask build` put the bundles (<DIR>/<Action>/code.js and manifest.json).
+    /// Where `runner build` put the bundles (<DIR>/<Action>/code.js and manifest.json); only
+    /// the folders directly under it are deployed.
     #[arg(long, value_name = "DIR", default_value = "dist")]
     pub dist: PathBuf,
     /// Secret values: JSON ({"SECRET": "v", "Action": {"SECRET": "v"}}) or KEY=VALUE lines

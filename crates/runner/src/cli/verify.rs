@@ -33,8 +33,9 @@ pub struct Args {
 /// The flags `verify` shares with `deploy --verify`.
 #[derive(Debug, clap::Args)]
 pub struct VerifyArgs {
-    /// Fixtures to send (files or folders); only single-Action fixtures that fit the tenant's
-    /// secrets are sent, and never one whose local replay calls the Management API.
+    /// Fixtures to send (files or folders): each single-Action fixture of a deployed Action,
+    /// replayed locally with the secret values deploy is given; skipped when one the tenant
+    /// has is not given, never sent when its replay writes through the Management API.
     #[arg(long = "events", value_name = "PATH", default_value = "test-events")]
     pub events: Vec<PathBuf>,
     /// Also write a JUnit XML report of the verify.
@@ -136,12 +137,13 @@ pub fn verify_on(tenant: &mut Tenant, bundles: &[Bundle], args: &VerifyArgs, jso
         };
         let runtime = found.runtime.clone().unwrap_or_else(|| "an unknown runtime".to_owned());
         let tenant_code = found.code.as_deref().map(|code| auth0_actions::sha256_hex(code.as_bytes()));
-        if tenant_code.as_deref() != Some(bundle.code_sha256()) && !json {
-            tenant.scrubber.say(&format!(
-                "note: {name}'s code on the tenant (sha256 {}) is not the local bundle's ({}); the events will show what that changes",
+        if tenant_code.as_deref() != Some(bundle.code_sha256()) {
+            let note = format!(
+                "{name}'s code on the tenant (sha256 {}) is not the local bundle's ({}); the events will show what that changes",
                 tenant_code.as_deref().map_or("none", short),
                 short(bundle.code_sha256())
-            ));
+            );
+            tenant.scrubber.say(&if json { json!({ "note": note }).to_string() } else { format!("note: {note}") });
         }
         let secrets = DeployedSecrets {
             names: found.secrets.iter().map(|s| s.name.clone()).collect(),

@@ -197,7 +197,7 @@ fn an_answer_without_calls_compares_the_log_lines_and_says_so() {
     assert!(result.stdout.contains("RAN     Manage_Subscription"), "{}", result.stdout);
     assert!(result.stdout.contains("the tenant's answer did not show the api calls; their log lines were compared"), "{}", result.stdout);
     // The number fixture logs a line: the lines are compared, and a changed line differs.
-    let edited = code(MS).replace("typeof effect.log === 'string') {\n    log(effect.log);", "typeof effect.log === 'string') {\n    log(`${effect.log}!`);");
+    let edited = code(MS).replace("typeof effect.log === 'string') {\n    log(effect.log, event);", "typeof effect.log === 'string') {\n    log(`${effect.log}!`, event);");
     assert_ne!(edited, code(MS), "the shim's log site moved: update this test");
     mock.edit_code(MS, &edited);
     let result = run(&mock, &["verify", "--events"], &[&some_events(&dir)]);

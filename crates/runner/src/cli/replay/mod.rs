@@ -97,6 +97,8 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let mut report = Report::default();
     let progress = Progress::default();
     let mut failure: Option<anyhow::Error> = None;
+    // The Actions that ran, for the report to name their modules (not every module loaded).
+    let mut ran: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
 
     let consume = |job: JobResult| {
         let mut result = job.result;
@@ -105,6 +107,11 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
             result.redact(&job.redactor);
         }
         report.add(&result);
+        for name in result.action.iter().chain(result.flow.iter().flatten()) {
+            if !ran.contains(name) {
+                ran.insert(name.clone());
+            }
+        }
         let step = (|| -> anyhow::Result<()> {
             if let Some(record) = &mut record {
                 record.add(job.record.as_ref())?;
@@ -137,8 +144,9 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         report.add_worker_memory(peaks.total_bytes, jobs, peaks.largest_bytes);
     }
     let against = against.then(|| show_paths(&paths));
-    let module_lines = loaded.describe();
-    let closing = Closing { modules: loaded.modules_json(), module_lines: &module_lines, jobs, against: against.as_deref(), sink_lines };
+    let module_lines = loaded.describe_ran(|name| ran.contains(name));
+    let modules = loaded.modules_json_ran(|name| ran.contains(name));
+    let closing = Closing { modules, module_lines: &module_lines, jobs, against: against.as_deref(), sink_lines };
     stdout.finish(&report, closing)?;
     Ok(report.summary.exit_code())
 }
