@@ -20,6 +20,8 @@
 use auth0_actions::post_login::{Api, EncodeToken, Event, ValidateToken};
 use auth0_actions::{Decision, PostLogin, Secret, Timestamp, Value};
 
+use crate::list::js_trim;
+
 pub const ACTION: PostLogin = PostLogin {
     event_paths: &[
         "user.user_metadata.company",
@@ -93,22 +95,8 @@ fn on_continue(event: &Event<'_>, api: &mut Api<'_>, _now: Timestamp) -> Decisio
     Ok(())
 }
 
-/// `String.prototype.trim`: ECMAScript's white space and line terminators at both ends
-/// (which is not Rust's `char::is_whitespace`: JavaScript trims U+FEFF and keeps U+0085).
-fn js_trim(text: &str) -> &str {
-    fn js_space(c: char) -> bool {
-        matches!(
-            c,
-            '\u{9}' | '\u{a}' | '\u{b}' | '\u{c}' | '\u{d}' | ' ' | '\u{a0}' | '\u{1680}' | '\u{2000}'..='\u{200a}'
-                | '\u{2028}' | '\u{2029}' | '\u{202f}' | '\u{205f}' | '\u{3000}' | '\u{feff}'
-        )
-    }
-    text.trim_matches(js_space)
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
     use serde_json::{Value, json};
 
     fn login(company: Value, count: Value) -> Value {
@@ -160,9 +148,4 @@ mod tests {
         assert_eq!(run(r#"[{"effect": 0, "returns": {"company": 7}}]"#)[1]["args"][0], "Company is required");
     }
 
-    #[test]
-    fn trim_is_javascripts() {
-        assert_eq!(js_trim("\u{feff}\u{2028} a b \u{a0}"), "a b");
-        assert_eq!(js_trim("\u{85}a"), "\u{85}a", "JavaScript does not trim NEL");
-    }
 }

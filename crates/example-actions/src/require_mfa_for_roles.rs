@@ -6,9 +6,10 @@
 //! 2. `MFA_ROLES` absent or empty: no call (a log line).
 //! 3. `event.authorization.roles` is an array of strings and one of them is in `MFA_ROLES`
 //!    (compared exactly): `api.multifactor.enable("any", {allowRememberBrowser: false})`.
-//! 4. `event.authorization` or its `roles` absent: no roles, no call.
-//! 5. `roles` present but not an array of strings (or `authorization` not an object): fail
-//!    closed, the same call, and a log line saying why.
+//! 4. `event.authorization` or its `roles` absent (an `authorization` that is not an object
+//!    has no `roles`): no roles, no call.
+//! 5. `roles` present but not an array of strings: fail closed, the same call, and a log line
+//!    saying why.
 //!
 //! `methods` absent or not an array counts as no MFA done.
 
@@ -41,9 +42,10 @@ fn on_execute(event: &Event<'_>, api: &mut Api<'_>, _now: Timestamp) -> Decision
     let roles = match event.authorization() {
         Field::Missing => return Ok(()),
         Field::Present(authorization) => authorization.roles(),
+        // A value that is not an object has no `roles`: absent, as the rules read it.
         Field::Unreadable { found } => {
-            api.log(&format!("event.authorization: expected an object, found {found}; MFA required, as roles cannot be read"));
-            return require(api);
+            api.log(&format!("event.authorization: expected an object, found {found}; no roles, MFA not required"));
+            return Ok(());
         }
     };
     match roles {
@@ -104,5 +106,6 @@ mod tests {
         assert!(calls(event(Value::Null, json!([]))).is_empty());
         assert!(calls(json!({"secrets": {"MFA_ROLES": "admin"}})).is_empty());
         assert!(calls(json!({"authorization": {"roles": ["admin"]}, "secrets": {"MFA_ROLES": " , "}})).is_empty());
+        assert!(calls(json!({"authorization": "admin", "secrets": {"MFA_ROLES": "admin"}})).is_empty(), "a string has no roles");
     }
 }
