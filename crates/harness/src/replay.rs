@@ -73,6 +73,10 @@ pub struct FixtureResult {
     /// What the calls used, summed over a flow.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub usage: Option<Usage>,
+    /// The event's number in the run's input (0-based, in the order a run reads it), when
+    /// the run replays one shard of it (`--shard`): how the shards' reports merge back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index: Option<u64>,
 }
 
 impl FixtureResult {
@@ -95,6 +99,7 @@ impl FixtureResult {
             message: Some(message),
             warnings: Vec::new(),
             usage: None,
+            index: None,
         }
     }
 
@@ -426,6 +431,7 @@ pub fn run_job(runner: &ModuleRunner, mut job: Job, settings: &RunSettings) -> J
         message: run.failure.clone(),
         warnings: run.warnings.clone(),
         usage: Some(run.usage),
+        index: None,
     };
     let matches = |expected: &Value, actual: &Value| {
         expected == actual || {
@@ -614,7 +620,8 @@ pub fn replay_one(
 }
 
 /// Counts of a replay, as the closing line and `--json`'s last line give them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Summary {
     /// Results that passed.
     pub passed: usize,

@@ -3,9 +3,11 @@
 
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use harness::{FixtureResult, Status, Summary};
+
+use crate::stream::Shard;
 
 /// Failures listed again in the closing summary; the rest are counted.
 pub const LISTED_FAILURES: usize = 20;
@@ -80,7 +82,8 @@ impl Histogram {
 }
 
 /// Median and worst of one measure, as `--json`'s last line gives them.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
 pub struct Spread {
     pub median: u64,
     pub worst: u64,
@@ -88,7 +91,8 @@ pub struct Spread {
 }
 
 /// Per-event measures, as `--json`'s last line gives them.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct Stats {
     pub events: u64,
     pub seconds: f64,
@@ -107,6 +111,62 @@ pub struct Stats {
     /// Of the largest worker process, when there were workers.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub worker_peak_memory_bytes: Option<u64>,
+}
+
+/// `--json`'s last line: `{"summary": ..., "modules": [...], "stats": ..., "run": ...}`.
+/// `runner merge` reads it back (strictly: it is our own format).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SummaryLine {
+    pub summary: Summary,
+    /// The modules that ran (those holding an Action some event ran), as
+    /// `{"size", "sha256", "source"}`.
+    pub modules: Vec<serde_json::Value>,
+    pub stats: Stats,
+    pub run: RunRecord,
+}
+
+/// What a run was: which slice of which input, through which modules, under which flags.
+/// What `runner merge` checks before it folds shards' reports into one.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct RunRecord {
+    /// `--shard I/N`, or `null` for a run over all the input.
+    pub shard: Option<Shard>,
+    /// Events the run read and numbered (fixture files and lines of JSON Lines, unreadable
+    /// ones included, blank lines not): all of the input's, in a shard's run too, unless
+    /// `--fail-fast` stopped the run early.
+    pub events_numbered: u64,
+    /// Of those, the run's own: its shard's, or all of them; `--filter` then picks among these.
+    pub events_in_shard: u64,
+    /// The flags that change results.
+    pub settings: ResultFlags,
+    /// The sha256 of every module loaded (not only those that ran), in load order.
+    pub loaded: Vec<String>,
+}
+
+/// The flags of a replay that change its results, as its report records them.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ResultFlags {
+    /// `--now`, as ISO 8601; `null` when the run used its clock.
+    pub now: Option<String>,
+    /// The Actions bare events run through, in order (`--flow` or the build's default).
+    pub flow: Vec<String>,
+    /// `--fuel`: instructions per call.
+    pub fuel: u64,
+    /// `--memory`: MiB of linear memory per call.
+    pub memory_mib: usize,
+    /// `--timeout`: milliseconds per call.
+    pub timeout_ms: u64,
+    /// `--filter`.
+    pub filter: Option<String>,
+    /// The names of the `--secret`s set (never their values), sorted.
+    pub secrets: Vec<String>,
+    /// Whether the run compared with a recording (`--against`): its passes are "unchanged".
+    pub against: bool,
+    /// `--fail-fast`: the run stopped at its first failure.
+    pub fail_fast: bool,
 }
 
 /// The process's peak resident set size (Linux's VmHWM), in bytes.
@@ -131,6 +191,16 @@ pub struct Report {
     failures: Vec<String>,
     /// Worker processes' peak memory: summed, how many, the largest.
     workers: Option<(u64, usize, u64)>,
+    /// Time and memory measured elsewhere, when set.
+    measured: Option<Measured>,
+}
+
+/// Time and peak memory as measured by other runs (see [`Report::set_measured`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Measured {
+    pub elapsed: Duration,
+    pub peak_memory_bytes: Option<u64>,
+    pub worker_peak_memory_bytes: Option<u64>,
 }
 
 impl Default for Report {
@@ -145,6 +215,7 @@ impl Default for Report {
             micros: Histogram::default(),
             failures: Vec::new(),
             workers: None,
+            measured: None,
         }
     }
 }
@@ -183,7 +254,13 @@ impl Report {
     }
 
     pub fn elapsed(&self) -> Duration {
-        self.started.elapsed()
+        self.measured.map_or_else(|| self.started.elapsed(), |measured| measured.elapsed)
+    }
+
+    /// Takes the time and peak memory from elsewhere (shards' reports being merged) instead
+    /// of this process's.
+    pub fn set_measured(&mut self, measured: Measured) {
+        self.measured = Some(measured);
     }
 
     pub fn stats(&self) -> Stats {
@@ -200,8 +277,14 @@ impl Report {
             instructions: spread(&self.instructions),
             memory_bytes: spread(&self.memory),
             micros: spread(&self.micros),
-            peak_memory_bytes: peak_memory_bytes().map(|own| own + self.workers.map_or(0, |w| w.0)),
-            worker_peak_memory_bytes: self.workers.map(|w| w.2),
+            peak_memory_bytes: match self.measured {
+                Some(measured) => measured.peak_memory_bytes,
+                None => peak_memory_bytes().map(|own| own + self.workers.map_or(0, |w| w.0)),
+            },
+            worker_peak_memory_bytes: match self.measured {
+                Some(measured) => measured.worker_peak_memory_bytes,
+                None => self.workers.map(|w| w.2),
+            },
         }
     }
 

@@ -87,13 +87,60 @@ fn walk(dir: &Path, found: &mut Vec<Input>) -> std::io::Result<()> {
     Ok(())
 }
 
-/// How far the reader has got, for a progress display.
+/// How far the reader has got, for a progress display, and what it numbered.
 #[derive(Debug, Default)]
 pub struct Progress {
     /// Bytes of input handed to workers.
     pub bytes_read: AtomicU64,
     /// Bytes of all inputs, where known (0 when an input is standard input).
     pub bytes_total: AtomicU64,
+    /// Events of the input read so far (fixture files and lines of JSON Lines, unreadable
+    /// ones included, blank lines not): every one, in a shard's run too.
+    pub events_numbered: AtomicU64,
+    /// Of those, the ones this run replays (all of them but in a shard's run).
+    pub events_taken: AtomicU64,
+}
+
+/// One slice of a replay's input, `--shard I/N`: the events whose number (0-based, in the
+/// order a run reads them, over every input) is `I - 1` modulo `N`. Deterministic, balanced
+/// to one event, and the same on every machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Shard {
+    /// From 1.
+    pub index: u64,
+    pub count: u64,
+}
+
+impl Shard {
+    /// Whether the event numbered `number` is this shard's.
+    pub fn takes(self, number: u64) -> bool {
+        number % self.count == self.index - 1
+    }
+
+    /// How many of `numbered` events are this shard's.
+    pub fn share_of(self, numbered: u64) -> u64 {
+        numbered / self.count + u64::from(numbered % self.count >= self.index)
+    }
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Shard, String> {
+        let expected = || format!("expected I/N with 1 <= I <= N (such as 2/4), found {text:?}");
+        let (index, count) = text.split_once('/').ok_or_else(expected)?;
+        let (index, count): (u64, u64) = (index.trim().parse().map_err(|_| expected())?, count.trim().parse().map_err(|_| expected())?);
+        if count == 0 || index == 0 || index > count {
+            return Err(expected());
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
 }
 
 /// Settings of a streamed replay.
@@ -102,6 +149,8 @@ pub struct StreamSettings {
     /// Worker threads; 1 runs everything on one core.
     pub jobs: usize,
     pub run: RunSettings,
+    /// The slice of the input to replay; all of it when `None`.
+    pub shard: Option<Shard>,
 }
 
 /// One unit of work, as the reader cuts it.
@@ -110,6 +159,13 @@ enum Item {
     File(PathBuf),
     Line { path: Arc<Path>, line: u64, bytes: Vec<u8> },
     Unusable { path: PathBuf, line: Option<u64>, message: String },
+}
+
+/// An item and its number in the input, when the run is a shard (reports carry it).
+#[derive(Debug)]
+struct Numbered {
+    index: Option<u64>,
+    item: Item,
 }
 
 /// Replays every input, calling `consume` with each result in input order; stops early when
@@ -124,7 +180,7 @@ pub fn replay_stream(
     progress.bytes_total.store(total_bytes(inputs), Ordering::Relaxed);
     let jobs = settings.jobs.max(1);
     let window = jobs * WINDOW_PER_WORKER;
-    let (work_tx, work_rx) = bounded::<(u64, Vec<Item>)>(window);
+    let (work_tx, work_rx) = bounded::<(u64, Vec<Numbered>)>(window);
     let (done_tx, done_rx) = bounded::<(u64, Vec<JobResult>)>(window);
     let (token_tx, token_rx) = bounded::<()>(window);
     for _ in 0..window {
@@ -133,7 +189,7 @@ pub fn replay_stream(
     let stop = AtomicBool::new(false);
     std::thread::scope(|scope| {
         let stop = &stop;
-        scope.spawn(move || read_all(inputs, progress, &token_rx, |batch| work_tx.send(batch).is_ok()));
+        scope.spawn(move || read_all(inputs, progress, settings.shard, &token_rx, |batch| work_tx.send(batch).is_ok()));
         for _ in 0..jobs {
             let work = || {
                 let (work_rx, done_tx) = (work_rx.clone(), done_tx.clone());
@@ -183,14 +239,16 @@ pub fn replay_stream(
     });
 }
 
-/// The reader: cuts inputs into numbered batches, each started only with a token in hand.
+/// The reader: numbers the events of the inputs and cuts the ones this run takes (a shard's,
+/// or all) into numbered batches, each started only with a token in hand.
 fn read_all(
     inputs: &[Input],
     progress: &Progress,
+    shard: Option<Shard>,
     tokens: &crossbeam_channel::Receiver<()>,
-    mut send: impl FnMut((u64, Vec<Item>)) -> bool,
+    mut send: impl FnMut((u64, Vec<Numbered>)) -> bool,
 ) {
-    let mut batcher = Batcher { seq: 0, batch: Vec::with_capacity(BATCH), tokens, send: &mut send };
+    let mut batcher = Batcher { seq: 0, numbered: 0, shard, progress, batch: Vec::with_capacity(BATCH), tokens, send: &mut send };
     for input in inputs {
         match input {
             Input::Fixture(path) => {
@@ -257,18 +315,32 @@ fn read_all(
     batcher.flush();
 }
 
-/// Collects items into numbered batches; a batch leaves only with a token in hand.
-struct Batcher<'a, S: FnMut((u64, Vec<Item>)) -> bool> {
+/// Numbers the events, keeps the ones this run takes, and collects them into numbered
+/// batches; a batch leaves only with a token in hand.
+struct Batcher<'a, S: FnMut((u64, Vec<Numbered>)) -> bool> {
     seq: u64,
-    batch: Vec<Item>,
+    numbered: u64,
+    shard: Option<Shard>,
+    progress: &'a Progress,
+    batch: Vec<Numbered>,
     tokens: &'a crossbeam_channel::Receiver<()>,
     send: &'a mut S,
 }
 
-impl<S: FnMut((u64, Vec<Item>)) -> bool> Batcher<'_, S> {
-    /// Adds an item; false once the consumer wants no more.
+impl<S: FnMut((u64, Vec<Numbered>)) -> bool> Batcher<'_, S> {
+    /// Adds an event (skipped when it is another shard's); false once the consumer wants no
+    /// more.
     fn push(&mut self, item: Item) -> bool {
-        self.batch.push(item);
+        let number = self.numbered;
+        self.numbered += 1;
+        self.progress.events_numbered.store(self.numbered, Ordering::Relaxed);
+        let index = match self.shard {
+            Some(shard) if !shard.takes(number) => return true,
+            Some(_) => Some(number),
+            None => None,
+        };
+        self.progress.events_taken.fetch_add(1, Ordering::Relaxed);
+        self.batch.push(Numbered { index, item });
         self.batch.len() < BATCH || self.flush()
     }
 
@@ -326,7 +398,14 @@ fn read_line(reader: &mut impl BufRead, bytes: &mut Vec<u8>) -> std::io::Result<
 }
 
 /// Runs one item, or gives `None` when `--filter` leaves it out (decided before it runs).
-fn run_item(runner: &ModuleRunner, item: Item, settings: &RunSettings) -> Option<JobResult> {
+fn run_item(runner: &ModuleRunner, numbered: Numbered, settings: &RunSettings) -> Option<JobResult> {
+    let Numbered { index, item } = numbered;
+    let mut result = run_unnumbered(runner, item, settings)?;
+    result.result.index = index;
+    Some(result)
+}
+
+fn run_unnumbered(runner: &ModuleRunner, item: Item, settings: &RunSettings) -> Option<JobResult> {
     let unusable = |path: PathBuf, line: Option<u64>, message: String| {
         let name = harness::batch::case_name(&path, line, None);
         settings.wanted(&path, line, &name).then(|| JobResult {
@@ -420,6 +499,7 @@ pub struct WorkerPeaks {
 pub fn replay_in_processes(
     inputs: &[Input],
     workers: usize,
+    shard: Option<Shard>,
     progress: &Progress,
     spawn: impl Fn() -> std::io::Result<std::process::Child>,
     mut consume: impl FnMut(JobResult) -> ControlFlow<()>,
@@ -447,7 +527,7 @@ pub fn replay_in_processes(
         scope.spawn(move || {
             let mut stdins = stdins;
             let count = stdins.len();
-            read_all(inputs, progress, &token_rx, |(seq, items)| {
+            read_all(inputs, progress, shard, &token_rx, |(seq, items)| {
                 let worker = usize::try_from(seq).unwrap_or(0) % count;
                 let Some(stdin) = stdins.get_mut(worker) else { return false };
                 let len = items.len();
@@ -561,7 +641,10 @@ fn write_bytes(out: &mut impl Write, bytes: &[u8]) -> std::io::Result<()> {
     out.write_all(bytes)
 }
 
-fn write_item(out: &mut impl Write, item: Item) -> std::io::Result<()> {
+/// One item for a worker: its kind, number (`u64::MAX` for none), line, path and data.
+fn write_item(out: &mut impl Write, numbered: Numbered) -> std::io::Result<()> {
+    let Numbered { index, item } = numbered;
+    out.write_all(&index.unwrap_or(u64::MAX).to_le_bytes())?;
     let (kind, path, line, data): (u8, String, u64, Vec<u8>) = match item {
         Item::File(path) => (0, path.to_string_lossy().into_owned(), 0, Vec::new()),
         Item::Line { path, line, bytes } => (1, path.to_string_lossy().into_owned(), line, bytes),
@@ -583,10 +666,13 @@ fn read_bytes(input: &mut impl Read) -> std::io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
-fn read_item(input: &mut impl BufRead) -> std::io::Result<Option<Item>> {
+fn read_item(input: &mut impl BufRead) -> std::io::Result<Option<Numbered>> {
     if input.fill_buf()?.is_empty() {
         return Ok(None);
     }
+    let mut index = [0_u8; 8];
+    input.read_exact(&mut index)?;
+    let index = Some(u64::from_le_bytes(index)).filter(|index| *index != u64::MAX);
     let mut kind = [0_u8; 1];
     input.read_exact(&mut kind)?;
     let mut line = [0_u8; 8];
@@ -594,7 +680,7 @@ fn read_item(input: &mut impl BufRead) -> std::io::Result<Option<Item>> {
     let line = u64::from_le_bytes(line);
     let path = PathBuf::from(String::from_utf8_lossy(&read_bytes(input)?).into_owned());
     let data = read_bytes(input)?;
-    Ok(Some(match kind {
+    let item = match kind {
         [0] => Item::File(path),
         [1] => Item::Line { path: Arc::from(path.as_path()), line, bytes: data },
         _ => Item::Unusable {
@@ -602,7 +688,8 @@ fn read_item(input: &mut impl BufRead) -> std::io::Result<Option<Item>> {
             line: (line > 0).then_some(line),
             message: String::from_utf8_lossy(&data).into_owned(),
         },
-    }))
+    };
+    Ok(Some(Numbered { index, item }))
 }
 
 /// One result, or `None` for an item the worker filtered out (an empty answer).

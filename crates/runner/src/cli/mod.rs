@@ -10,6 +10,7 @@ pub mod bundle;
 pub mod deploy;
 pub mod export;
 pub mod generate;
+pub mod merge;
 pub mod new;
 pub mod remove;
 pub mod replay;
@@ -42,6 +43,9 @@ struct Cli {
 enum Command {
     /// Replay fixtures and compare each one's effects with its expectations.
     Replay(replay::Args),
+    /// Fold the --json reports of a replay's shards (--shard I/N) into the one report a run
+    /// over all the input would have written.
+    Merge(merge::Args),
     /// Run one Action on one event and print the effects it asks for.
     Run(run::Args),
     /// Write synthetic post-login events as JSON Lines, for load and regression runs.
@@ -98,6 +102,7 @@ fn run() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Replay(args) => replay::run(args),
+        Command::Merge(args) => merge::run(args),
         Command::Run(args) => run::run(args),
         Command::Gen(args) => generate::run(args),
         Command::Build(args) => build::run(args),
@@ -119,6 +124,13 @@ fn run() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Reads a command line (its words after `runner`) as `runner` would, without running it:
+/// how the pipelines under `deploy/ci/` are checked against the real flags. The error is the
+/// one the runner would print.
+pub fn check_command_line(words: &[String]) -> Result<(), String> {
+    Cli::try_parse_from(std::iter::once("runner").chain(words.iter().map(String::as_str))).map(drop).map_err(|error| error.to_string())
 }
 
 fn is_broken_pipe(error: &anyhow::Error) -> bool {
@@ -188,14 +200,10 @@ impl Loaded {
         })
     }
 
-    /// The modules as `--json`'s summary lists them (all of them).
-    pub fn modules_json(&self) -> serde_json::Value {
-        self.modules_json_ran(|_| true)
-    }
-
-    /// As [`Loaded::modules_json`], the modules that hold an Action for which `ran` holds.
-    pub fn modules_json_ran(&self, ran: impl Fn(&str) -> bool) -> serde_json::Value {
-        let list: Vec<serde_json::Value> = self
+    /// The modules that hold an Action for which `ran` holds, as `--json`'s summary lists
+    /// them.
+    pub fn modules_json_ran(&self, ran: impl Fn(&str) -> bool) -> Vec<serde_json::Value> {
+        self
             .used(ran)
             .map(|(info, source)| (info, Some(source)))
             .map(|(info, source)| {
@@ -205,8 +213,12 @@ impl Loaded {
                 }
                 module
             })
-            .collect();
-        serde_json::Value::Array(list)
+            .collect()
+    }
+
+    /// The sha256 of every module loaded, in load order (a report's `run.loaded`).
+    pub fn loaded_sha256(&self) -> Vec<String> {
+        self.runner.modules().iter().map(|info| info.sha256.clone()).collect()
     }
 }
 

@@ -9,9 +9,11 @@
 
 #![allow(clippy::expect_used)]
 
+mod ci_examples;
 mod deploy;
 mod qa;
 mod replay;
+mod shard;
 mod sso_saml;
 mod verify_remove;
 

@@ -490,7 +490,7 @@ fn threads_in_one_process_give_the_results_of_one_thread_in_order() {
             filter: None,
         };
         let mut all = Vec::new();
-        replay_stream(runner, &found, &StreamSettings { jobs, run }, &Progress::default(), |job: JobResult| {
+        replay_stream(runner, &found, &StreamSettings { jobs, run, shard: None }, &Progress::default(), |job: JobResult| {
             let mut value = serde_json::to_value(&job.result).unwrap();
             value.as_object_mut().unwrap().remove("usage");
             all.push(value);

@@ -11,8 +11,8 @@ use std::time::Duration;
 use anyhow::Context;
 use harness::batch::{JobResult, RunSettings};
 use harness::{ModuleRunner, Status};
-use crate::report::Report;
-use crate::stream::{Input, Progress, StreamSettings, WorkerPeaks, inputs, replay_in_processes, replay_stream, serve_worker};
+use crate::report::{Report, ResultFlags, RunRecord};
+use crate::stream::{Input, Progress, Shard, StreamSettings, WorkerPeaks, inputs, replay_in_processes, replay_stream, serve_worker};
 
 use super::{ModuleArgs, parse_now, parse_secrets, use_colour};
 use sinks::{Closing, JunitSink, RecordSink, StdoutSink, StdoutStyle};
@@ -52,6 +52,11 @@ pub struct Args {
     /// A secret set on every event, as NAME=VALUE; repeatable (a recording holds none).
     #[arg(long = "secret", value_name = "NAME=VALUE")]
     pub secrets: Vec<String>,
+    /// Replay one slice of the input: the events numbered I-1 modulo N (numbered once over
+    /// every input, in the order a run reads them, from 0); `runner merge` folds the N
+    /// shards' --json reports back into one.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<Shard>,
     /// Worker processes [default: every core, or 1 for inputs under 4 MiB]; 1 runs everything
     /// in this process.
     #[arg(long, value_name = "N")]
@@ -88,7 +93,8 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         None if small(&found) => 1,
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
-    let settings = StreamSettings { jobs: 1, run: run_settings };
+    let flags = result_flags(&args, &run_settings);
+    let settings = StreamSettings { jobs: 1, run: run_settings, shard: args.shard };
     let mut record = args.record.as_deref().map(RecordSink::create).transpose()?;
     let mut junit = args.junit.as_deref().map(JunitSink::create).transpose()?;
     let against = args.against.is_some();
@@ -146,7 +152,14 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
     let against = against.then(|| show_paths(&paths));
     let module_lines = loaded.describe_ran(|name| ran.contains(name));
     let modules = loaded.modules_json_ran(|name| ran.contains(name));
-    let closing = Closing { modules, module_lines: &module_lines, jobs, against: against.as_deref(), sink_lines };
+    let run = RunRecord {
+        shard: args.shard,
+        events_numbered: progress.events_numbered.load(std::sync::atomic::Ordering::Relaxed),
+        events_in_shard: progress.events_taken.load(std::sync::atomic::Ordering::Relaxed),
+        settings: flags,
+        loaded: loaded.loaded_sha256(),
+    };
+    let closing = Closing { modules, module_lines: &module_lines, jobs, against: against.as_deref(), sink_lines, run };
     stdout.finish(&report, closing)?;
     Ok(report.summary.exit_code())
 }
@@ -178,7 +191,7 @@ fn stream(
             .stdout(std::process::Stdio::piped())
             .spawn()
     };
-    let peaks = replay_in_processes(found, jobs, progress, spawn, consume).context("the replay's workers failed")?;
+    let peaks = replay_in_processes(found, jobs, settings.shard, progress, spawn, consume).context("the replay's workers failed")?;
     Ok(Some(peaks))
 }
 
@@ -201,6 +214,24 @@ fn run_settings(args: &Args, runner: &ModuleRunner) -> anyhow::Result<RunSetting
         record: args.record.is_some(),
         filter: args.filter.clone(),
     })
+}
+
+/// The flags that change results, as the report records them (secrets by name only).
+fn result_flags(args: &Args, run: &RunSettings) -> ResultFlags {
+    let mut secrets: Vec<String> = run.secrets.iter().map(|(name, _)| name.clone()).collect();
+    secrets.sort();
+    secrets.dedup();
+    ResultFlags {
+        now: args.now.as_ref().map(|_| run.now.to_iso_string()),
+        flow: run.flow.clone(),
+        fuel: args.module.fuel,
+        memory_mib: args.module.memory,
+        timeout_ms: args.module.timeout,
+        filter: args.filter.clone(),
+        secrets,
+        against: args.against.is_some(),
+        fail_fast: args.fail_fast,
+    }
 }
 
 /// PATHS, or the recording of `--against`, or `test-events`.

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use harness::{FixtureResult, Status};
 use crate::junit::JunitWriter;
-use crate::report::{Report, progress_line};
+use crate::report::{Report, RunRecord, SummaryLine, progress_line};
 use crate::stream::Progress;
 use serde_json::Value;
 
@@ -148,8 +148,8 @@ impl StdoutSink {
     /// sinks say (`sink_lines`), and the report (`module_lines` say which modules ran).
     pub fn finish(mut self, report: &Report, closing: Closing<'_>) -> anyhow::Result<()> {
         if self.style.json {
-            let line = serde_json::json!({ "summary": report.summary, "modules": closing.modules, "stats": report.stats() });
-            writeln!(self.out, "{line}")?;
+            let line = SummaryLine { summary: report.summary, modules: closing.modules, stats: report.stats(), run: closing.run };
+            writeln!(self.out, "{}", serde_json::to_string(&line)?)?;
         } else {
             if let Some(against) = closing.against {
                 let changed = report.summary.failed + report.summary.errors;
@@ -157,6 +157,17 @@ impl StdoutSink {
             }
             for line in closing.sink_lines {
                 writeln!(self.out, "{line}")?;
+            }
+            if let Some(shard) = closing.run.shard {
+                let run = &closing.run;
+                writeln!(
+                    self.out,
+                    "shard {shard}: {} of the input's {} event(s) (numbers {} modulo {})",
+                    run.events_in_shard,
+                    run.events_numbered,
+                    shard.index - 1,
+                    shard.count
+                )?;
             }
             for line in report.text(closing.module_lines, closing.jobs) {
                 writeln!(self.out, "{line}")?;
@@ -171,7 +182,7 @@ impl StdoutSink {
 #[derive(Debug)]
 pub struct Closing<'a> {
     /// The modules, as `--json`'s summary lists them.
-    pub modules: serde_json::Value,
+    pub modules: Vec<serde_json::Value>,
     /// The modules, as the text's last lines name them.
     pub module_lines: &'a [String],
     pub jobs: usize,
@@ -179,4 +190,6 @@ pub struct Closing<'a> {
     pub against: Option<&'a str>,
     /// Lines from the other sinks (the recording's counts).
     pub sink_lines: Vec<String>,
+    /// What the run was (the shard, the flags that change results, the modules loaded).
+    pub run: RunRecord,
 }
