@@ -109,6 +109,12 @@ fn read_report(path: &Path) -> anyhow::Result<ShardReport> {
     if !complete {
         anyhow::bail!("{shown} is truncated: its last line is cut short (did the shard's run stop before the end?)");
     }
+    if !last.starts_with(b"{") && std::str::from_utf8(&last).is_ok_and(|text| text.ends_with(" failed")) {
+        anyhow::bail!(
+            "expected {shown} to be a --json report (`runner replay --json --shard I/N`), found the text report that replay writes \
+             without --json"
+        );
+    }
     if !last.starts_with(SUMMARY_START) {
         let what = if last.starts_with(b"{\"path\":") { "an event's result" } else { "something other than a replay's summary" };
         anyhow::bail!(

@@ -275,6 +275,8 @@ fn merge_refuses_what_would_not_add_up_to_one_run() {
     assert!(text(&text_report.stdout).contains("shard 2/4: "), "{}", text(&text_report.stdout));
     let text_path = dir.path().join("text.jsonl");
     std::fs::write(&text_path, &text_report.stdout).unwrap();
+    refused(dir.path(), &[one, &text_path, three, four], "found the text report that replay writes without --json");
+    std::fs::write(&text_path, "{\"not\": \"a report\"}\n").unwrap();
     refused(dir.path(), &[one, &text_path, three, four], "found something other than a replay's summary");
     refused(dir.path(), &[one, &dir.path().join("absent.jsonl"), three, four], "cannot read the report");
 
