@@ -1,8 +1,8 @@
 'use strict';
 // An Auth0 Action: the shim around one Action's WebAssembly module (actions-shim/shim.js).
 // The module decides; this file only feeds it the event and applies what it asks for:
-// - at load: decode and compile the inlined module once; if that fails, every execution logs
-//   one line and proceeds;
+// - at load: decode the inlined module and start its compile in the background (the first
+//   execution awaits it); if either fails, every execution logs one line and proceeds;
 // - per execution: pass only the event's paths and secrets the decision reads (never the M2M
 //   client secret) and Date.now(); apply the effects it returns to `api`, in order, each once;
 // - a call whose answer the decision reads (api.cache.get, api.redirect.encodeToken, ...):
@@ -37,14 +37,22 @@ const MAX_ANSWERS = 64;
 // Set only by tests (see the end of this file): a local base URL and smaller times.
 let testing = null;
 
-let wasm = null; // { module, instance, bytes }
+// The module compiles in the background from `require` on (V8 compiles off the main thread),
+// so loading the file does not wait for it; the first execution awaits it if it is not done.
+let wasm = null; // { module, instance, bytes }; module is null until compiled
+let compiling = null;
 let loadError = null;
+const unloadable = (error) => `the module could not be loaded (${short(error)})`;
 try {
   if (typeof WebAssembly !== 'object') throw new Error('WebAssembly is not available here');
   const bytes = zlib.brotliDecompressSync(Buffer.from(MODULE, 'base64'));
-  wasm = { module: new WebAssembly.Module(bytes), instance: null, bytes: null };
+  wasm = { module: null, instance: null, bytes: null };
+  compiling = WebAssembly.compile(bytes).then(
+    (module) => { wasm.module = module; },
+    (error) => { loadError = unloadable(error); },
+  );
 } catch (error) {
-  loadError = `the module could not be loaded (${short(error)})`;
+  loadError = unloadable(error);
 }
 
 // exports.onExecutePostLogin (and onContinuePostLogin), onExecuteCredentialsExchange, ...:
@@ -55,6 +63,7 @@ ACTION.handlers.forEach((handler, index) => {
 
 async function execute(handler, event, api) {
   try {
+    if (!loadError && !wasm.module) await compiling;
     if (loadError) return log(`${TAG}not run, login proceeds: ${loadError}`);
     const input = PROJECT(event);
     const now = Date.now();

@@ -4,6 +4,7 @@
 
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
+const zlib = require('node:zlib');
 const os = require('node:os');
 const path = require('node:path');
 const { test } = require('node:test');
@@ -83,6 +84,8 @@ test('a damaged bundle: one line per login, and the login proceeds', async () =>
     const cases = {
       'not base64': code.replace(/\nconst MODULE = '(.{8})/, "\nconst MODULE = '~~~~~~~~"),
       'not brotli': code.replace(/\nconst MODULE = '(.{50})/, "\nconst MODULE = '" + '0'.repeat(50)),
+      // Decodes, but is no module: the compile, in the background, fails.
+      'not a module': code.replace(/\nconst MODULE = '[^']*'/, () => `\nconst MODULE = '${zlib.brotliCompressSync(Buffer.from('\0asm not a module')).toString('base64')}'`),
     };
     for (const [what, text] of Object.entries(cases)) {
       const file = path.join(dir, `${what.replace(' ', '-')}.js`);
