@@ -343,6 +343,34 @@ macro_rules! namespaces {
 
 pub(crate) use namespaces;
 
+namespaces! {
+    /// `api.user`, the same in post-login and pre-user-registration.
+    User,
+    /// `api.validation`, the same in post-login and pre-user-registration.
+    Validation,
+}
+
+impl User<'_, '_> {
+    /// `api.user.setAppMetadata(key, value)`: one top-level key; `null` deletes it (in
+    /// pre-user-registration, not for passwordless users).
+    pub fn set_app_metadata(&mut self, key: &str, value: impl Into<Value>) {
+        self.0.call("user.setAppMetadata", &[Arg::Str(key), Arg::Value(&value.into())]);
+    }
+
+    /// `api.user.setUserMetadata(key, value)`: one top-level key; `null` deletes it.
+    pub fn set_user_metadata(&mut self, key: &str, value: impl Into<Value>) {
+        self.0.call("user.setUserMetadata", &[Arg::Str(key), Arg::Value(&value.into())]);
+    }
+}
+
+impl Validation<'_, '_> {
+    /// `api.validation.error(errorCode, errorMessage)`: the login (post-login) or the signup
+    /// (pre-user-registration) fails with this code.
+    pub fn error(&mut self, code: &str, message: &str) {
+        self.0.call("validation.error", &[Arg::Str(code), Arg::Str(message)]);
+    }
+}
+
 /// Defines a trigger's `api` struct: its namespaces, `cache`, `management_api` and `log`.
 macro_rules! api {
     ($(#[$meta:meta])* { $($(#[$fmeta:meta])* $field:ident: $ty:ident),* $(,)? }) => {

@@ -2,7 +2,7 @@
 //! `api` serves `onExecutePostLogin` and `onContinuePostLogin`; what Auth0 allows in each is
 //! checked by the replay ([`crate::rules`]).
 
-use crate::api::{Answered, Arg, Pending, Recorder, api, bad, namespaces, set_claim};
+use crate::api::{Answered, Arg, Pending, Recorder, User, Validation, api, bad, namespaces, set_claim};
 use crate::json::Tree;
 use crate::value::Value;
 
@@ -51,10 +51,6 @@ namespaces! {
     Session,
     /// `api.transaction`.
     Transaction,
-    /// `api.user`.
-    User,
-    /// `api.validation`.
-    Validation,
 }
 
 impl Access<'_, '_> {
@@ -596,21 +592,3 @@ impl Transaction<'_, '_> {
     }
 }
 
-impl User<'_, '_> {
-    /// `api.user.setAppMetadata(key, value)`: one top-level key; `null` deletes it.
-    pub fn set_app_metadata(&mut self, key: &str, value: impl Into<Value>) {
-        self.0.call("user.setAppMetadata", &[Arg::Str(key), Arg::Value(&value.into())]);
-    }
-
-    /// `api.user.setUserMetadata(key, value)`: one top-level key; `null` deletes it.
-    pub fn set_user_metadata(&mut self, key: &str, value: impl Into<Value>) {
-        self.0.call("user.setUserMetadata", &[Arg::Str(key), Arg::Value(&value.into())]);
-    }
-}
-
-impl Validation<'_, '_> {
-    /// `api.validation.error(errorCode, errorMessage)`: fails the login with this code.
-    pub fn error(&mut self, code: &str, message: &str) {
-        self.0.call("validation.error", &[Arg::Str(code), Arg::Str(message)]);
-    }
-}

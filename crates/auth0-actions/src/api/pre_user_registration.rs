@@ -1,8 +1,7 @@
 //! The `pre-user-registration` (v2) `api`, as `@auth0/actions` types it, every call an
 //! effect.
 
-use crate::api::{Arg, api, namespaces};
-use crate::value::Value;
+use crate::api::{Arg, User, Validation, api, namespaces};
 
 api! {
     /// The `api` of a pre-user-registration Action.
@@ -16,10 +15,6 @@ api! {
 namespaces! {
     /// `api.access`.
     Access,
-    /// `api.user`.
-    User,
-    /// `api.validation`.
-    Validation,
 }
 
 impl Access<'_, '_> {
@@ -30,22 +25,3 @@ impl Access<'_, '_> {
     }
 }
 
-impl User<'_, '_> {
-    /// `api.user.setAppMetadata(key, value)`: one top-level key; `null` deletes it (not for
-    /// passwordless users).
-    pub fn set_app_metadata(&mut self, key: &str, value: impl Into<Value>) {
-        self.0.call("user.setAppMetadata", &[Arg::Str(key), Arg::Value(&value.into())]);
-    }
-
-    /// `api.user.setUserMetadata(key, value)`.
-    pub fn set_user_metadata(&mut self, key: &str, value: impl Into<Value>) {
-        self.0.call("user.setUserMetadata", &[Arg::Str(key), Arg::Value(&value.into())]);
-    }
-}
-
-impl Validation<'_, '_> {
-    /// `api.validation.error(errorCode, errorMessage)`: the signup fails with this code.
-    pub fn error(&mut self, code: &str, message: &str) {
-        self.0.call("validation.error", &[Arg::Str(code), Arg::Str(message)]);
-    }
-}
