@@ -641,6 +641,11 @@ impl Summary {
         }
     }
 
+    /// Results counted, whatever their status.
+    pub fn total(&self) -> usize {
+        self.passed + self.failed + self.errors
+    }
+
     /// Exit code: 0 when all passed, 1 when any fixture failed or could not be read.
     pub fn exit_code(&self) -> u8 {
         u8::from(self.failed + self.errors > 0)

@@ -87,7 +87,7 @@ impl JunitWriter {
     pub fn finish(self, summary: &Summary, elapsed: Duration) -> std::io::Result<()> {
         let cases = self.cases.into_inner().map_err(|error| error.into_error())?;
         drop(cases);
-        let tests = summary.passed + summary.failed + summary.errors;
+        let tests = summary.total();
         let counts = format!(
             "tests=\"{tests}\" failures=\"{}\" errors=\"{}\" skipped=\"0\" time=\"{:.3}\"",
             summary.failed,

@@ -337,7 +337,7 @@ fn merge_events(reports: &[ShardReport], mut each: impl FnMut(FixtureResult) -> 
             reader: BufReader::with_capacity(256 * 1024, file),
             line: 0,
             events: 0,
-            expected: (summary.passed + summary.failed + summary.errors) as u64,
+            expected: u64::try_from(summary.total()).unwrap_or(u64::MAX),
             last_index: None,
         });
     }
