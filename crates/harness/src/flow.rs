@@ -194,12 +194,12 @@ pub fn run_flow(runner: &ModuleRunner, request: FlowRequest<'_>, answers: &mut d
     let mut index = 0;
     while let Some(flow_action) = request.actions.get(index) {
         let name = flow_action.name().to_owned();
-        let event = current.as_ref().unwrap_or(request.event).clone();
+        let event = current.as_ref().unwrap_or(request.event);
         let step = match flow_action {
             FlowAction::Stub(stub) => Ok(stub.effects.clone()),
             FlowAction::Named(action) => {
                 let handler = runner.action(action).map(|info| info.execute_handler().to_owned()).unwrap_or_default();
-                let call = Call { action, handler: &handler, event: &event, now, time: Duration::ZERO };
+                let call = Call { action, handler: &handler, event, now, time: Duration::ZERO };
                 execute(runner, call, request.budget, window_start, answers, &mut run)
             }
         };
@@ -211,7 +211,7 @@ pub fn run_flow(runner: &ModuleRunner, request: FlowRequest<'_>, answers: &mut d
             }
         };
         let handler = trigger.execute();
-        let paused = match apply(&mut state, &mut checker, &mut run, trigger, handler, &name, &event, effects, None) {
+        let paused = match apply(&mut state, &mut checker, &mut run, trigger, handler, &name, event, effects, None) {
             Ok(paused) => paused,
             Err(()) => break,
         };

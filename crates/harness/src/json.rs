@@ -33,6 +33,13 @@ pub enum JsonError {
 
 /// Reads `bytes` as one `T`, at any depth up to [`MAX_DEPTH`].
 pub fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, JsonError> {
+    // Nearly every event nests a few levels deep: serde_json's own reader, with its limit of
+    // 128 levels, takes it in one pass. Only what goes past that limit pays for the scan and
+    // the growing stack.
+    match serde_json::from_slice(bytes) {
+        Err(error) if is_recursion_limit(&error) => {}
+        read => return read.map_err(JsonError::Json),
+    }
     let depth = max_depth(bytes);
     if depth > MAX_DEPTH {
         return Err(JsonError::TooDeep { found: depth });
@@ -42,6 +49,11 @@ pub fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, JsonError> {
     let value = T::deserialize(serde_stacker::Deserializer::new(&mut deserializer))?;
     deserializer.end()?;
     Ok(value)
+}
+
+/// Whether serde_json stopped at its own depth limit (it has no error kind of its own for it).
+fn is_recursion_limit(error: &serde_json::Error) -> bool {
+    error.is_syntax() && error.to_string().starts_with("recursion limit exceeded")
 }
 
 /// The deepest nesting of brackets outside strings. Linear and without recursion, so it is

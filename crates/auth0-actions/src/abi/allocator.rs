@@ -25,8 +25,9 @@ use core::cell::Cell;
 const PAGE: usize = 65_536;
 
 /// Where the next allocation may start, the end of memory, and how many allocations are
-/// live. `start == 0` until the first allocation, which takes the end of the memory the
-/// linker laid out (stack and data) as the start of the heap.
+/// live. `start == 0` until the first allocation, which takes the end of what the linker
+/// laid out (stack and data, `__heap_base`) as the start of the heap, and the memory's size
+/// as its end.
 #[derive(Debug)]
 pub struct Bump {
     start: Cell<usize>,
@@ -57,6 +58,19 @@ fn grow(pages: usize) -> Option<usize> {
     (old != usize::MAX).then(|| old * PAGE)
 }
 
+/// Where the linker's layout (stack, then data) ends: the first byte of the heap. The memory
+/// starts larger than that (`--initial-memory`, .cargo/config.toml), so a call's allocations
+/// fit in the memory a fresh instance already has and it never grows.
+#[cfg(target_arch = "wasm32")]
+fn heap_base() -> usize {
+    unsafe extern "C" {
+        // wasm-ld's own symbol, defined in every module it links.
+        static __heap_base: u8;
+    }
+    // Only the symbol's address is taken, never its byte.
+    &raw const __heap_base as usize
+}
+
 #[cfg(target_arch = "wasm32")]
 fn memory_end() -> usize {
     core::arch::wasm32::memory_size(0) * PAGE
@@ -70,6 +84,11 @@ fn grow(_pages: usize) -> Option<usize> {
 
 #[cfg(not(target_arch = "wasm32"))]
 fn memory_end() -> usize {
+    0
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn heap_base() -> usize {
     0
 }
 
@@ -115,10 +134,10 @@ impl Bump {
 unsafe impl GlobalAlloc for Bump {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         if self.start.get() == 0 {
-            let end = memory_end();
-            self.start.set(end);
-            self.next.set(end);
-            self.end.set(end);
+            let base = heap_base();
+            self.start.set(base);
+            self.next.set(base);
+            self.end.set(memory_end());
         }
         let Some(at) = self.next.get().checked_next_multiple_of(layout.align()) else {
             return core::ptr::null_mut();
