@@ -16,15 +16,15 @@ fn main() -> ExitCode {
     runner::cli::main(&[])
 }
 
-/// Where transparent huge pages are on for every mapping (`always`), each of mimalloc's
-/// arenas faults in 2 MiB at a time and a replay's resident memory triples (22 MB to 77 MB
-/// on the default flow). Pages fault in after this as 4 KiB ones; nothing else changes.
 /// `mi_option_purge_delay` of mimalloc.h (its enum keeps retired options in place, so the
 /// numbers hold across releases; the Rust binding does not name this one). Freed memory goes
 /// back to the system at once instead of 10 ms later: 26.6 MB resident instead of 33 MB on
 /// the default flow, for no measurable time.
 const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
+/// Where transparent huge pages are on for every mapping (`always`), each of mimalloc's
+/// arenas faults in 2 MiB at a time and a replay's resident memory triples (22 MB to 77 MB
+/// on the default flow). Pages fault in after this as 4 KiB ones; nothing else changes.
 #[cfg(target_os = "linux")]
 fn no_huge_pages() {
     // SAFETY: PR_SET_THP_DISABLE takes one integer argument and touches no memory of ours;
